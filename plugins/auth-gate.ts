@@ -1,0 +1,149 @@
+// The auth gate: a global onRequest hook on every upgrade request, whatever the route.
+// Origin first, then credentials; nothing is upgraded without passing, except a first-message
+// socket, which stays pending (and sees no route handler) until its first frame authenticates it.
+import { EventEmitter } from 'node:events'
+import fp from 'fastify-plugin'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { WebSocket } from 'ws'
+import type { Extracted } from '../src/auth/credential.js'
+import { queryParam } from '../src/auth/credential.js'
+import { HANDSHAKE_EXTRACTORS } from '../src/auth/extractors/index.js'
+import { AUTH_METHODS, type AuthMethod } from '../src/auth/methods.js'
+import { originAllowed } from '../src/auth/origin.js'
+import { awaitFirstMessage, type PendingFailure } from '../src/auth/pending.js'
+import type { RequestUser } from '../src/auth/request-user.js'
+import { verifyPresented, type Presented, type Verified, type VerifierDeps } from '../src/auth/verifier.js'
+import { CloseCode, CloseReason, Errors } from '../src/errors.js'
+import type { WebSocketHandler } from './websocket.js'
+
+export const CHALLENGES = ['Basic realm="wsgate", charset="UTF-8"', 'Bearer realm="wsgate"']
+
+export interface AuthEvent { method: AuthMethod | 'none', ok: boolean, reason: string }
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Emits `auth` (AuthEvent) for every gate decision, for metrics. */
+    authEvents: EventEmitter<{ auth: [AuthEvent] }>
+    /** Stops new upgrades (503) while shutting down. */
+    closeGate (): void
+  }
+  interface FastifyContextConfig { websocket?: boolean }
+}
+
+const reasonOf = (err: unknown): string => (err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'error'
+
+export default fp(async (fastify) => {
+  const { config } = fastify
+  const enabled = new Set<AuthMethod>(config.AUTH_METHODS)
+  const allowedOrigins = new Set(config.ALLOWED_ORIGINS)
+  const events = new EventEmitter<{ auth: [AuthEvent] }>()
+  fastify.decorate('authEvents', events)
+  let open = true
+  fastify.decorate('closeGate', () => { open = false })
+  let pending = 0
+
+  const connectionExpiry = () => Date.now() + config.CONNECTION_TTL * 1000
+
+  const depsFor = (request: FastifyRequest): VerifierDeps => ({
+    async token (token) { return (await fastify.tokens.authenticate(token)).user },
+    password: (username, password) => fastify.passwords.check(request, username, password)
+  })
+
+  const fail = (reply: FastifyReply, method: AuthEvent['method'], err: Error & { statusCode?: number }) => {
+    events.emit('auth', { method, ok: false, reason: reasonOf(err) })
+    if (err.statusCode === 401) reply.header('WWW-Authenticate', CHALLENGES)
+    throw err
+  }
+
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (!request.ws) return
+    if (!open) throw new Errors.ShuttingDown()
+    if (!request.routeOptions.config.websocket) throw new Errors.NotWebSocket()
+
+    const origin = request.headers.origin
+    if (!originAllowed(origin, { protocol: request.protocol, host: request.headers.host }, allowedOrigins)) {
+      return fail(reply, 'none', new Errors.OriginRefused())
+    }
+
+    const rawUrl = request.raw.url ?? ''
+    const query = rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : ''
+    const pin = queryParam(query, 'auth')
+    if (pin === 'malformed' || (pin !== undefined && !(AUTH_METHODS as readonly string[]).includes(pin))) {
+      return fail(reply, 'none', new Errors.BadRequest('unknown auth method'))
+    }
+    if (pin !== undefined && !enabled.has(pin as AuthMethod)) {
+      return fail(reply, pin as AuthMethod, new Errors.Forbidden('auth method disabled'))
+    }
+    const methods = pin ? [pin as AuthMethod] : [...enabled]
+
+    const presented: Presented[] = []
+    const view = { headers: request.headers, query }
+    for (const method of methods) {
+      if (method === 'first-message') continue
+      const found: Extracted = HANDSHAKE_EXTRACTORS[method](view)
+      if (found === undefined) continue
+      if (found === 'malformed') return fail(reply, method, new Errors.BadCredentials())
+      presented.push({ method, credential: found })
+    }
+
+    if (presented.length === 0) {
+      if (methods.includes('first-message')) {
+        if (pending >= config.MAX_PENDING) return fail(reply, 'first-message', new Errors.TooManyPending())
+        request.user = null
+        return
+      }
+      return fail(reply, pin as AuthMethod ?? 'none', new Errors.Unauthorized())
+    }
+
+    let verified: Verified
+    try {
+      verified = await verifyPresented(presented, depsFor(request))
+    } catch (err) {
+      return fail(reply, presented[0]!.method, err as Error)
+    }
+    if (fastify.connections.countFor(verified.user.name) >= config.MAX_CONNECTIONS_PER_USER) {
+      return fail(reply, verified.method, new Errors.TooManyConnections())
+    }
+    events.emit('auth', { method: verified.method, ok: true, reason: 'ok' })
+    request.user = { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
+  })
+
+  /** Runs the route's handler only once the socket is authenticated, after the hello frame. */
+  const start = (handler: WebSocketHandler, socket: WebSocket, request: FastifyRequest, user: RequestUser) => {
+    if (fastify.connections.countFor(user.name) >= config.MAX_CONNECTIONS_PER_USER) {
+      socket.close(CloseCode.PolicyViolation, 'too many connections for this user')
+      return
+    }
+    request.user = user
+    const conn = fastify.connections.add(socket, user)
+    socket.once('close', () => fastify.connections.remove(conn))
+    socket.send(JSON.stringify({ type: 'hello', user: user.name, method: user.method }))
+    return handler(socket, request)
+  }
+
+  fastify.decorate('gateWebSocketHandler', (handler: WebSocketHandler): WebSocketHandler => {
+    return function gated (this: unknown, socket, request) {
+      if (request.user) return start(handler.bind(this), socket, request, request.user)
+      pending++
+      awaitFirstMessage(socket, {
+        timeoutMs: config.AUTH_TIMEOUT * 1000,
+        verify: (token) => fastify.tokens.authenticate(token),
+        onFailure: (reason: PendingFailure) => {
+          if (reason !== 'closed') events.emit('auth', { method: 'first-message', ok: false, reason })
+        }
+      }).then((result) => {
+        pending--
+        if (!result) return
+        events.emit('auth', { method: 'first-message', ok: true, reason: 'ok' })
+        const { user } = result.verified
+        const handled = start(handler.bind(this), socket, request,
+          { name: user.name, role: user.role, method: 'first-message', expiresAt: connectionExpiry() })
+        for (const [data, isBinary] of result.held) socket.emit('message', data, isBinary)
+        return handled
+      }).catch((err: unknown) => {
+        request.log.error({ err }, 'websocket handler failed')
+        if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
+      })
+    }
+  })
+}, { name: 'auth-gate', fastify: '5.x', dependencies: ['config', 'tokens', 'passwords', 'connections', 'websocket'] })

@@ -1,0 +1,100 @@
+// The token service: short-lived HS256 JWTs for WebSockets and sessions, single-use bookkeeping,
+// and one `authenticate` call that turns a token into a user or a typed error.
+import { randomUUID } from 'node:crypto'
+import fp from 'fastify-plugin'
+import jwt, { type JWT } from '@fastify/jwt'
+import { Errors } from '../src/errors.js'
+import { resolveJwtSecret } from '../src/secrets.js'
+import { MemoryLedger, type TokenLedger } from '../src/tokens/ledger.js'
+import type { User } from '../src/store/users.js'
+import type { RequestUser } from '../src/auth/request-user.js'
+
+export const TOKEN_AUDIENCE = 'wsgate'
+export const SESSION_AUDIENCE = 'wsgate.session'
+
+export interface TokenClaims { sub: string, jti: string, iat: number, exp: number, aud: string, ims: number }
+export interface IssuedToken { token: string, expiresIn: number }
+export interface Authenticated { user: User, claims: TokenClaims }
+
+export interface TokenService {
+  /** A WebSocket token for `user`, valid TOKEN_TTL seconds, single-use unless configured otherwise. */
+  issue (user: string): Promise<IssuedToken>
+  /** Verifies signature, audience, lifetime, the user's revocations, and consumes a single-use token. */
+  authenticate (token: string): Promise<Authenticated>
+  issueSession (user: string): string
+  /** The session's user, or undefined for any invalid, expired or revoked session. */
+  authenticateSession (token: string): Promise<User | undefined>
+  /** Checks a user's revocation time against a token's issue time. */
+  stillValid (user: User, claims: Pick<TokenClaims, 'ims'>): boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { tokens: TokenService, tokenLedger: TokenLedger }
+}
+
+declare module '@fastify/jwt' {
+  interface FastifyJWT { payload: { sub: string, jti: string, ims: number }, user: RequestUser | null }
+}
+
+const VERIFY = { algorithms: ['HS256'], checkTyp: 'jwt', requiredClaims: ['sub', 'jti', 'iat', 'exp', 'aud', 'ims'] }
+
+export default fp(async (fastify) => {
+  const { config } = fastify
+  const { secret, generated, path } = resolveJwtSecret(config.JWT_SECRET, config.DATA_DIR)
+  if (generated) fastify.log.warn({ path }, 'JWT_SECRET is not set: generated one into DATA_DIR; set JWT_SECRET to share it between instances')
+
+  await fastify.register(jwt, {
+    secret,
+    sign: { algorithm: 'HS256', aud: TOKEN_AUDIENCE, expiresIn: `${config.TOKEN_TTL}s`, header: { typ: 'JWT' } },
+    verify: { ...VERIFY, allowedAud: TOKEN_AUDIENCE }
+  } as never)
+  await fastify.register(jwt, {
+    secret,
+    namespace: 'session',
+    sign: { algorithm: 'HS256', aud: SESSION_AUDIENCE, expiresIn: `${config.SESSION_TTL}s`, header: { typ: 'JWT' } },
+    verify: { ...VERIFY, allowedAud: SESSION_AUDIENCE }
+  } as never)
+
+  if (!fastify.hasDecorator('tokenLedger')) fastify.decorate('tokenLedger', new MemoryLedger())
+  const ledger = fastify.tokenLedger
+  fastify.addHook('onClose', async () => { await ledger.close() })
+
+  const sessions = (fastify.jwt as unknown as { session: JWT }).session
+  const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims >= user.tokensValidAfter
+
+  const service: TokenService = {
+    async issue (user) {
+      const jti = randomUUID()
+      const token = fastify.jwt.sign({ sub: user, jti, ims: Date.now() })
+      if (config.TOKEN_SINGLE_USE) await ledger.issued(jti, Date.now() + config.TOKEN_TTL * 1000)
+      return { token, expiresIn: config.TOKEN_TTL }
+    },
+    async authenticate (token) {
+      let claims: TokenClaims
+      try {
+        claims = fastify.jwt.verify<TokenClaims>(token)
+      } catch {
+        throw new Errors.BadCredentials()
+      }
+      const user = await fastify.users.get(claims.sub)
+      if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
+      if (config.TOKEN_SINGLE_USE && !await ledger.consume(claims.jti)) throw new Errors.TokenReplayed()
+      return { user, claims }
+    },
+    issueSession (user) {
+      return sessions.sign({ sub: user, jti: randomUUID(), ims: Date.now() })
+    },
+    async authenticateSession (token) {
+      let claims: TokenClaims
+      try {
+        claims = sessions.verify<TokenClaims>(token)
+      } catch {
+        return undefined
+      }
+      const user = await fastify.users.get(claims.sub)
+      return user && stillValid(user, claims) ? user : undefined
+    },
+    stillValid
+  }
+  fastify.decorate('tokens', service)
+}, { name: 'tokens', fastify: '5.x', dependencies: ['config', 'users'] })

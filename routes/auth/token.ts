@@ -1,0 +1,33 @@
+// POST /auth/token: a short-lived WebSocket token for the caller, or for `user` when minted by a service/admin.
+import type { FastifyPluginAsync } from 'fastify'
+import { Type, type Static } from '@sinclair/typebox'
+import { Errors } from '../../src/errors.js'
+import { UserNameSchema } from '../../src/store/users.js'
+
+export const TokenBody = Type.Union([
+  Type.Object({ user: Type.Optional(UserNameSchema) }, { additionalProperties: false }),
+  Type.Null()
+])
+export const TokenReply = Type.Object({ token: Type.String(), expiresIn: Type.Integer() })
+
+const token: FastifyPluginAsync = async (fastify) => {
+  // JSON or no body only: a cross-site form or text/plain post gets 415 before anything else.
+  fastify.removeContentTypeParser(['text/plain'])
+
+  fastify.post<{ Body: Static<typeof TokenBody> }>('/token', {
+    schema: { body: TokenBody, response: { 200: TokenReply } },
+    bodyLimit: 4 * 1024
+  }, async (request, reply) => {
+    reply.header('Cache-Control', 'no-store')
+    const caller = await fastify.identify(request, { accept: ['session', 'basic', 'bearer'], requireOrigin: true })
+    if (caller.method === 'bearer' && caller.role === 'user') throw new Errors.Forbidden('bearer tokens mint only for service or admin users')
+    const target = request.body?.user ?? caller.name
+    if (target !== caller.name) {
+      if (caller.role === 'user') throw new Errors.Forbidden('only service or admin users may mint for another user')
+      if (!await fastify.users.get(target)) throw new Errors.UnknownUser()
+    }
+    return fastify.tokens.issue(target)
+  })
+}
+
+export default token

@@ -1,0 +1,47 @@
+// What an extractor finds in a request: a token, a username and password, nothing, or garbage.
+import type { IncomingHttpHeaders } from 'node:http'
+
+export type Credential =
+  | { kind: 'token', token: string }
+  | { kind: 'password', username: string, password: string }
+
+/** `malformed` means something was presented but cannot be read: always a 401, never a 500. */
+export type Extracted = Credential | 'malformed' | undefined
+
+/** The parts of an upgrade request the extractors may read. */
+export interface HandshakeView {
+  headers: IncomingHttpHeaders
+  /** The raw query string without the leading `?` ('' when there is none). */
+  query: string
+}
+
+export const MAX_TOKEN_LENGTH = 4096
+
+export function tokenCredential (token: string | undefined): Extracted {
+  if (token === undefined) return undefined
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9._~+/=-]+$/.test(token)) return 'malformed'
+  return { kind: 'token', token }
+}
+
+export function headerValue (headers: IncomingHttpHeaders, name: string): string | undefined {
+  const v = headers[name]
+  return Array.isArray(v) ? v.join(',') : v
+}
+
+/** Reads one query parameter; a parameter given twice is malformed. */
+export function queryParam (query: string, name: string): string | undefined | 'malformed' {
+  if (query === '' || !query.includes(name)) return undefined
+  let found: string | undefined
+  for (const pair of query.split('&')) {
+    const eq = pair.indexOf('=')
+    const key = eq === -1 ? pair : pair.slice(0, eq)
+    if (key !== name) continue
+    if (found !== undefined) return 'malformed'
+    try {
+      found = decodeURIComponent((eq === -1 ? '' : pair.slice(eq + 1)).replace(/\+/g, ' '))
+    } catch {
+      return 'malformed'
+    }
+  }
+  return found
+}

@@ -1,0 +1,41 @@
+// The client protocol on /ws after `hello`: JSON frames in, JSON frames out, errors as error frames.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { RawData, WebSocket } from 'ws'
+import { Errors } from '../errors.js'
+
+export interface ErrorFrame { type: 'error', code: string, message: string }
+
+export const errorFrame = (code: string, message: string): string =>
+  JSON.stringify({ type: 'error', code, message } satisfies ErrorFrame)
+
+/** Parses a client frame into a plain object with a string `type`, or returns an error frame. */
+export function parseClientFrame (data: RawData, isBinary: boolean): Record<string, unknown> | string {
+  if (isBinary) return errorFrame('bad_frame', 'binary frames are not accepted')
+  let frame: unknown
+  try {
+    frame = JSON.parse((data as Buffer).toString('utf8'))
+  } catch {
+    return errorFrame('bad_json', 'frame is not valid JSON')
+  }
+  if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) return errorFrame('bad_frame', 'frame must be a JSON object')
+  if (typeof (frame as { type?: unknown }).type !== 'string') return errorFrame('bad_frame', 'frame needs a string "type"')
+  return frame as Record<string, unknown>
+}
+
+export type FrameHandler = (frame: Record<string, unknown>, ctx: { socket: WebSocket, request: FastifyRequest }) => void | Promise<void>
+
+export function serveClientFrames (fastify: FastifyInstance, socket: WebSocket, request: FastifyRequest): void {
+  socket.on('message', (data, isBinary) => {
+    const frame = parseClientFrame(data, isBinary)
+    if (typeof frame === 'string') return socket.send(frame)
+    const handler = fastify.wsFrames.get(frame.type as string)
+    if (!handler) return socket.send(errorFrame('unknown_type', 'unknown frame type'))
+    Promise.resolve()
+      .then(() => handler(frame, { socket, request }))
+      .catch((err: unknown) => {
+        const status = (err as { statusCode?: number }).statusCode ?? 500
+        if (status >= 500 && !(err instanceof Errors.Unavailable)) fastify.log.error({ err: { message: (err as Error).message } }, 'frame handler failed')
+        socket.send(errorFrame((err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'internal', status >= 500 ? 'internal error' : (err as Error).message))
+      })
+  })
+}
