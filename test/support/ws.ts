@@ -1,0 +1,47 @@
+// A real `ws` client with the outcomes a test asserts: the HTTP refusal before the upgrade,
+// the frames after it, and the close code.
+import WebSocket, { type ClientOptions } from 'ws'
+
+export type Outcome =
+  | { kind: 'open', ws: WebSocket, hello: Record<string, unknown>, protocol: string }
+  | { kind: 'refused', status: number, headers: Record<string, string | string[] | undefined>, body: string }
+  | { kind: 'closed', code: number, reason: string }
+
+export interface ConnectOptions extends ClientOptions { protocols?: string[], firstMessage?: string }
+
+/** Connects and waits for hello, an HTTP refusal, or a close. */
+export function connect (url: string, opts: ConnectOptions = {}): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, opts.protocols, opts)
+    ws.once('open', () => { if (opts.firstMessage !== undefined) ws.send(opts.firstMessage) })
+    ws.once('message', (data) => {
+      ws.removeAllListeners('close')
+      resolve({ kind: 'open', ws, hello: JSON.parse(data.toString()), protocol: ws.protocol })
+    })
+    ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => { body += c.toString() })
+      res.on('end', () => resolve({ kind: 'refused', status: res.statusCode ?? 0, headers: res.headers, body }))
+      res.on('error', () => resolve({ kind: 'refused', status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    ws.once('close', (code, reason) => resolve({ kind: 'closed', code, reason: reason.toString() }))
+    ws.on('error', (err) => { if (ws.readyState === ws.CONNECTING && !err.message.startsWith('Unexpected server response')) reject(err) })
+  })
+}
+
+/** The next frame, parsed as JSON. */
+export function nextFrame (ws: WebSocket, timeoutMs = 3000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no frame within ' + timeoutMs + ' ms')), timeoutMs)
+    ws.once('message', (data) => { clearTimeout(timer); resolve(JSON.parse(data.toString())) })
+  })
+}
+
+/** Resolves with the close code once the socket closes. */
+export function closed (ws: WebSocket, timeoutMs = 5000): Promise<{ code: number, reason: string }> {
+  return new Promise((resolve, reject) => {
+    if (ws.readyState === ws.CLOSED) return resolve({ code: -1, reason: 'already closed' })
+    const timer = setTimeout(() => reject(new Error('not closed within ' + timeoutMs + ' ms')), timeoutMs)
+    ws.once('close', (code, reason) => { clearTimeout(timer); resolve({ code, reason: reason.toString() }) })
+  })
+}
