@@ -55,13 +55,21 @@ const children = new Set()
  * @param {{args: string[], cpu?: number, env?: Record<string,string>, cwd?: string, ipc?: boolean, nofile?: number}} o
  */
 export function spawnNode (o) {
+  return spawnProc({ ...o, cmd: process.execPath })
+}
+
+/**
+ * Spawns any command the same way (pinned, fd limit raised), tracked for cleanup.
+ * @param {{cmd: string, args: string[], cpu?: number, env?: Record<string,string>, cwd?: string, ipc?: boolean, nofile?: number}} o
+ */
+export function spawnProc (o) {
   /** @type {string[]} */
   const prefix = []
   const want = Math.min(o.nofile ?? 20_000, tools.nofile.hard)
   if (tools.prlimit && tools.nofile.soft < want) prefix.push(tools.prlimit, `--nofile=${want}:${tools.nofile.hard === Infinity ? want : tools.nofile.hard}`, '--')
   if (pinning && o.cpu !== undefined && tools.taskset) prefix.push(tools.taskset, '-c', String(o.cpu))
-  const cmd = prefix.length ? prefix[0] : process.execPath
-  const args = prefix.length ? [...prefix.slice(1), process.execPath, ...o.args] : o.args
+  const cmd = prefix.length ? prefix[0] : o.cmd
+  const args = prefix.length ? [...prefix.slice(1), o.cmd, ...o.args] : o.args
   const child = spawn(cmd, args, {
     cwd: o.cwd ?? REPO_DIR,
     env: { ...process.env, ...o.env },
