@@ -2,7 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
+  Promise.race([p, new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())])
 
 const healthz: FastifyPluginAsync = async (fastify) => {
   fastify.get('/healthz', async (_request, reply) => {
