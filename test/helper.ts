@@ -9,6 +9,7 @@ import type { Test } from 'tap'
 import { app } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { loggerOptions } from '../src/logging.js'
+import { applyServerTimeouts, serverOptions } from '../src/server-options.js'
 
 export const JWT_SECRET = 'test-secret-0123456789-abcdefghijklmnop'
 export const ADMIN_PASSWORD = 'admin-password-1'
@@ -41,7 +42,8 @@ export async function build (t: Test, env: Record<string, string> = {}, opts: { 
   })
   const logs: string[] = []
   const stream = new Writable({ write (chunk, _enc, done) { logs.push(chunk.toString()); done() } })
-  const fastify = Fastify({ logger: { ...loggerOptions(config.LOG_LEVEL), stream }, forceCloseConnections: true })
+  const fastify = Fastify(serverOptions(config, { ...loggerOptions(config.LOG_LEVEL), stream })) as unknown as FastifyInstance
+  applyServerTimeouts(fastify.server, config)
   await fastify.register(app, { config })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => {
