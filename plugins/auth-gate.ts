@@ -1,6 +1,7 @@
 // The auth gate: a global onRequest hook on every upgrade request, whatever the route.
 // Origin first, then credentials; nothing is upgraded without passing, except a first-message
 // socket, which stays pending (and sees no route handler) until its first frame authenticates it.
+// Credentials of a method that is disabled, or not the one pinned with `?auth=`, are ignored.
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -26,15 +27,22 @@ declare module 'fastify' {
     authEvents: EventEmitter<{ auth: [AuthEvent] }>
     /** Stops new upgrades (503) while shutting down. */
     closeGate (): void
+    /** Turns a WebSocket route's handler into one that only sees authenticated sockets (used by plugins/websocket). */
+    gateWebSocketHandler (handler: WebSocketHandler): WebSocketHandler
   }
   interface FastifyContextConfig { websocket?: boolean }
 }
+
+/** Every 401 carries the challenges, whichever credential failed. */
+const UNAUTHORIZED = new Errors.Unauthorized().statusCode
 
 const reasonOf = (err: unknown): string => (err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'error'
 
 export default fp(async (fastify) => {
   const { config } = fastify
   const enabled = new Set<AuthMethod>(config.AUTH_METHODS)
+  // Tried in the order of AUTH_METHODS, whatever the order of the config value.
+  const enabledInOrder = AUTH_METHODS.filter((m) => enabled.has(m))
   const allowedOrigins = new Set(config.ALLOWED_ORIGINS)
   const events = new EventEmitter<{ auth: [AuthEvent] }>()
   fastify.decorate('authEvents', events)
@@ -51,14 +59,16 @@ export default fp(async (fastify) => {
 
   const fail = (reply: FastifyReply, method: AuthEvent['method'], err: Error & { statusCode?: number }) => {
     events.emit('auth', { method, ok: false, reason: reasonOf(err) })
-    if (err.statusCode === 401) reply.header('WWW-Authenticate', CHALLENGES)
+    if (err.statusCode === UNAUTHORIZED) reply.header('WWW-Authenticate', CHALLENGES)
     throw err
   }
 
   fastify.addHook('onRequest', async (request, reply) => {
     if (!request.ws) return
+    // Whatever the answer, the upgrade socket is destroyed after it; say so rather than keep-alive.
+    reply.header('Connection', 'close')
     if (!open) throw new Errors.ShuttingDown()
-    if (!request.routeOptions.config.websocket) throw new Errors.NotWebSocket()
+    if (request.method !== 'GET' || !request.routeOptions.config.websocket) throw new Errors.NotWebSocket()
 
     const origin = request.headers.origin
     if (!originAllowed(origin, { protocol: request.protocol, host: request.headers.host }, allowedOrigins)) {
@@ -74,7 +84,7 @@ export default fp(async (fastify) => {
     if (pin !== undefined && !enabled.has(pin as AuthMethod)) {
       return fail(reply, pin as AuthMethod, new Errors.Forbidden('auth method disabled'))
     }
-    const methods = pin ? [pin as AuthMethod] : [...enabled]
+    const methods: AuthMethod[] = pin ? [pin as AuthMethod] : enabledInOrder
 
     const presented: Presented[] = []
     const view = { headers: request.headers, query }
@@ -124,6 +134,11 @@ export default fp(async (fastify) => {
   fastify.decorate('gateWebSocketHandler', (handler: WebSocketHandler): WebSocketHandler => {
     return function gated (this: unknown, socket, request) {
       if (request.user) return start(handler.bind(this), socket, request, request.user)
+      // The cap is checked before the upgrade (503); this catches upgrades that raced past that check.
+      if (pending >= config.MAX_PENDING) {
+        socket.close(CloseCode.TryAgainLater, CloseReason[CloseCode.TryAgainLater])
+        return
+      }
       pending++
       awaitFirstMessage(socket, {
         timeoutMs: config.AUTH_TIMEOUT * 1000,
@@ -141,7 +156,8 @@ export default fp(async (fastify) => {
         for (const [data, isBinary] of result.held) socket.emit('message', data, isBinary)
         return handled
       }).catch((err: unknown) => {
-        request.log.error({ err }, 'websocket handler failed')
+        const e = err as Error & { code?: string }
+        request.log.error({ err: { type: e.name, message: e.message, code: e.code } }, 'websocket handler failed')
         if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
       })
     }

@@ -1,29 +1,33 @@
 // @fastify/websocket with wsgate's limits. Every WebSocket route's handler is wrapped by the auth gate
-// (when present), so it runs only for authenticated sockets.
+// (when present), so it runs only for authenticated sockets; a plain GET on such a route gets 426.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import type { WebSocket } from 'ws'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { selectSubprotocol } from '../src/auth/extractors/subprotocol.js'
+import { CloseCode, CloseReason, Errors } from '../src/errors.js'
 
 export type WebSocketHandler = (socket: WebSocket, request: FastifyRequest) => void | Promise<void>
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Provided by the auth gate: turns a route's handler into one that only sees authenticated sockets. */
-    gateWebSocketHandler?: (handler: WebSocketHandler) => WebSocketHandler
-  }
+/** A WebSocket route reached without an upgrade: say so, as RFC 9110 asks, instead of a bare 404. */
+function upgradeRequired (_request: FastifyRequest, reply: FastifyReply): never {
+  reply.header('Upgrade', 'websocket')
+  throw new Errors.UpgradeRequired()
 }
 
 export default fp(async (fastify) => {
   const { config } = fastify
-  // Registered before @fastify/websocket's own onRoute hook, so that hook picks up the wrapped handler.
-  fastify.addHook('onRoute', (route) => {
+  // Registered before @fastify/websocket's own onRoute hook, so that hook picks up the rewritten route.
+  fastify.addHook('onRoute', (route: RouteOptions & { websocket?: boolean, wsHandler?: unknown }) => {
     if (!route.websocket) return
     route.config = { ...route.config, websocket: true }
-    if (fastify.gateWebSocketHandler) {
-      route.handler = fastify.gateWebSocketHandler(route.handler as unknown as WebSocketHandler) as never
-    }
+    const gate = fastify.hasDecorator('gateWebSocketHandler') ? fastify.gateWebSocketHandler : undefined
+    const handler = route.handler as unknown as WebSocketHandler
+    // HEAD can never be upgraded: @fastify/websocket answers it with 404 and never runs the handler.
+    if ([route.method].flat().every((m) => m === 'HEAD')) return
+    route.websocket = false
+    route.wsHandler = gate ? gate(handler) : handler
+    route.handler = upgradeRequired
   })
   await fastify.register(websocket, {
     options: {
@@ -32,11 +36,17 @@ export default fp(async (fastify) => {
       clientTracking: true,
       handleProtocols: (offered: Set<string>) => selectSubprotocol(offered)
     },
-    // Protocol errors (bad UTF-8, oversize, bad framing): ws already sends the close frame with
-    // the right code and ends the socket itself, so only log without the request's URL.
+    // Protocol errors (bad UTF-8, oversize, bad framing) and resets: ws has already sent the close frame
+    // with the right code (1007, 1009, 1002…) or the peer is gone. Anything else is a handler's failure.
+    // Neither is logged with the request's URL.
     errorHandler (err, socket, request) {
-      request.log.debug({ code: (err as NodeJS.ErrnoException).code }, 'websocket protocol error')
-      if (socket.readyState === socket.OPEN) socket.close(1011)
+      const code = (err as NodeJS.ErrnoException).code
+      if (code?.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE') {
+        request.log.debug({ code }, 'websocket protocol error')
+        return
+      }
+      request.log.error({ err: { type: err.name, message: err.message, code } }, 'websocket handler failed')
+      if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
     }
   })
 }, { name: 'websocket', fastify: '5.x', dependencies: ['config'] })

@@ -39,6 +39,7 @@ export const Errors = {
   OriginRefused: createError('WSG_ORIGIN_REFUSED', 'origin not allowed', 403),
   NotFound: createError('WSG_NOT_FOUND', 'not found', 404),
   NotWebSocket: createError('WSG_NOT_WEBSOCKET', 'no WebSocket endpoint at this address', 400),
+  UpgradeRequired: createError('WSG_UPGRADE_REQUIRED', 'this endpoint only speaks WebSocket: send an upgrade request', 426),
   UnknownUser: createError('WSG_UNKNOWN_USER', 'unknown user', 404),
   Conflict: createError('WSG_CONFLICT', '%s', 409),
   TooManyAttempts: createError('WSG_TOO_MANY_ATTEMPTS', 'too many attempts, try again later', 429),

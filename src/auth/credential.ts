@@ -28,6 +28,16 @@ export function headerValue (headers: IncomingHttpHeaders, name: string): string
   return Array.isArray(v) ? v.join(',') : v
 }
 
+/**
+ * The Authorization header's scheme, lower-cased (`basic`, `bearer`, or any other word), with the header;
+ * undefined without the header. A scheme wsgate does not know is still a credential presented.
+ */
+export function authorization (headers: IncomingHttpHeaders): { scheme: string, value: string } | undefined {
+  const value = headerValue(headers, 'authorization')
+  if (value === undefined) return undefined
+  return { scheme: (/^[^\s]*/.exec(value)?.[0] ?? '').toLowerCase(), value }
+}
+
 /** Reads one query parameter; a parameter given twice is malformed. */
 export function queryParam (query: string, name: string): string | undefined | 'malformed' {
   if (query === '' || !query.includes(name)) return undefined

@@ -1,4 +1,6 @@
 // The one verifier: every credential a request presents must be valid and name the same user.
+// The same credential presented twice (say, one token as bearer and as query) is checked once, so a
+// single-use token sent in two places still opens the connection.
 import { Errors } from '../errors.js'
 import type { User } from '../store/users.js'
 import type { Credential } from './credential.js'
@@ -6,6 +8,7 @@ import type { AuthMethod } from './methods.js'
 
 export interface Presented { method: AuthMethod, credential: Credential }
 
+/** `method` is the first presented method, in the order the gate tries them. */
 export interface Verified { user: User, method: AuthMethod }
 
 export interface VerifierDeps {
@@ -15,15 +18,24 @@ export interface VerifierDeps {
   password (username: string, password: string): Promise<User>
 }
 
+const sameCredential = (a: Credential, b: Credential): boolean =>
+  a.kind === 'token'
+    ? b.kind === 'token' && a.token === b.token
+    : b.kind === 'password' && a.username === b.username && a.password === b.password
+
 export async function verifyPresented (presented: Presented[], deps: VerifierDeps): Promise<Verified> {
-  if (presented.length === 0) throw new Errors.Unauthorized()
-  let result: Verified | undefined
-  for (const { method, credential } of presented) {
-    const user = credential.kind === 'token'
-      ? await deps.token(credential.token)
-      : await deps.password(credential.username, credential.password)
-    if (result && result.user.name !== user.name) throw new Errors.BadCredentials()
-    result ??= { user, method }
+  const first = presented[0]
+  if (!first) throw new Errors.Unauthorized()
+  const checked: Array<[Credential, User]> = []
+  for (const { credential } of presented) {
+    let user = checked.find(([c]) => sameCredential(c, credential))?.[1]
+    if (!user) {
+      user = credential.kind === 'token'
+        ? await deps.token(credential.token)
+        : await deps.password(credential.username, credential.password)
+      checked.push([credential, user])
+    }
+    if (user.name !== checked[0]![1].name) throw new Errors.BadCredentials()
   }
-  return result!
+  return { user: checked[0]![1], method: first.method }
 }

@@ -1,8 +1,10 @@
 // `Authorization: Basic` of `token:TOKEN` (what URI user-info becomes) or of `username:password`.
-import { headerValue, tokenCredential, type Extracted, type HandshakeView } from '../credential.js'
+// An Authorization scheme that is neither Basic nor Bearer is a credential nobody can read: malformed.
+import { authorization, tokenCredential, type Extracted, type HandshakeView } from '../credential.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** Decodes `Basic BASE64` (the scheme word is skipped unchecked) into its two halves, or 'malformed'. */
 export function parseBasic (auth: string): { username: string, password: string } | 'malformed' {
   const encoded = auth.slice(5).trim()
   if (encoded.length === 0 || encoded.length > 8192 || !/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || encoded.length % 4 !== 0) return 'malformed'
@@ -18,9 +20,10 @@ export function parseBasic (auth: string): { username: string, password: string 
 }
 
 export function extractBasic (req: HandshakeView): Extracted {
-  const auth = headerValue(req.headers, 'authorization')
-  if (auth === undefined || !/^basic(\s|$)/i.test(auth)) return undefined
-  const parsed = parseBasic(auth)
+  const auth = authorization(req.headers)
+  if (auth === undefined || auth.scheme === 'bearer') return undefined
+  if (auth.scheme !== 'basic') return 'malformed'
+  const parsed = parseBasic(auth.value)
   if (parsed === 'malformed') return parsed
   if (parsed.username === 'token') return tokenCredential(parsed.password) ?? 'malformed'
   if (parsed.password.length === 0) return 'malformed'

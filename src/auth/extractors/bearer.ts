@@ -1,8 +1,9 @@
-// `Authorization: Bearer TOKEN`.
-import { headerValue, tokenCredential, type Extracted, type HandshakeView } from '../credential.js'
+// `Authorization: Bearer TOKEN`. An Authorization scheme that is neither Basic nor Bearer is malformed.
+import { authorization, tokenCredential, type Extracted, type HandshakeView } from '../credential.js'
 
 export function extractBearer (req: HandshakeView): Extracted {
-  const auth = headerValue(req.headers, 'authorization')
-  if (auth === undefined || !/^bearer(\s|$)/i.test(auth)) return undefined
-  return tokenCredential(auth.slice(6).trim()) ?? 'malformed'
+  const auth = authorization(req.headers)
+  if (auth === undefined || auth.scheme === 'basic') return undefined
+  if (auth.scheme !== 'bearer') return 'malformed'
+  return tokenCredential(auth.value.slice(6).trim()) ?? 'malformed'
 }
