@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
-import { verifyPassword } from '../src/auth/password.js'
+import { verifyPassword, warmUpPasswords } from '../src/auth/password.js'
 import { Errors } from '../src/errors.js'
 import type { User } from '../src/store/users.js'
 
@@ -18,16 +18,29 @@ declare module 'fastify' {
 
 export default fp(async (fastify) => {
   const { config } = fastify
-  await fastify.register(rateLimit, { global: false })
+  // With Redis the failure counts are shared by every instance; if Redis fails, the count is skipped (still 401).
+  await fastify.register(rateLimit, {
+    global: false,
+    ...(fastify.redis ? { redis: fastify.redis, nameSpace: `${config.REDIS_PREFIX}rl:`, skipOnError: true } : {})
+  })
   const countFailure = fastify.createRateLimit({
     max: config.LOGIN_MAX_ATTEMPTS,
     timeWindow: config.LOGIN_WINDOW * 1000,
     keyGenerator: (req) => `password:${req.ip}`
   })
+  /** Client address → epoch ms until which every check answers 429 (the limiter counts failures only). */
   const blockedUntil = new Map<string, number>()
+  const sweep = setInterval(() => {
+    const now = Date.now()
+    for (const [ip, until] of blockedUntil) if (until <= now) blockedUntil.delete(ip)
+  }, config.LOGIN_WINDOW * 1000).unref()
+  fastify.addHook('onClose', async () => { clearInterval(sweep) })
 
   const tooMany = (until: number) =>
     Object.assign(new Errors.TooManyAttempts(), { retryAfter: Math.max(1, Math.ceil((until - Date.now()) / 1000)) })
+
+  // Warm the dummy hash now, so the first unknown-user check costs what every other check costs.
+  await warmUpPasswords()
 
   fastify.decorate('passwords', {
     async check (request, username, password) {
@@ -38,13 +51,14 @@ export default fp(async (fastify) => {
       }
       const user = await fastify.users.get(username)
       if (await verifyPassword(user?.passwordHash, password)) return user!
-      const verdict = await countFailure(request) as { isAllowed: boolean, remaining: number, ttl: number }
-      if (!verdict.isAllowed || verdict.remaining === 0) {
-        const blocked = Date.now() + verdict.ttl
+      // `isAllowed` of createRateLimit only reports the allow-list; `remaining`/`isExceeded` carry the count.
+      const verdict = await countFailure(request) as { remaining: number, ttl: number, isExceeded: boolean }
+      if (verdict.isExceeded || verdict.remaining === 0) {
+        const blocked = Date.now() + Math.max(verdict.ttl, 1000)
         blockedUntil.set(request.ip, blocked)
-        if (!verdict.isAllowed) throw tooMany(blocked)
+        if (verdict.isExceeded) throw tooMany(blocked)
       }
       throw new Errors.BadCredentials()
     }
   } satisfies PasswordChecker)
-}, { name: 'passwords', fastify: '5.x', dependencies: ['config', 'users'] })
+}, { name: 'passwords', fastify: '5.x', dependencies: ['config', 'users', 'redis'] })

@@ -6,6 +6,7 @@ import jwt, { type JWT } from '@fastify/jwt'
 import { Errors } from '../src/errors.js'
 import { resolveJwtSecret } from '../src/secrets.js'
 import { MemoryLedger, type TokenLedger } from '../src/tokens/ledger.js'
+import { RedisLedger } from '../src/tokens/redis-ledger.js'
 import type { User } from '../src/store/users.js'
 import type { RequestUser } from '../src/auth/request-user.js'
 
@@ -21,10 +22,13 @@ export interface TokenService {
   issue (user: string): Promise<IssuedToken>
   /** Verifies signature, audience, lifetime, the user's revocations, and consumes a single-use token. */
   authenticate (token: string): Promise<Authenticated>
-  issueSession (user: string): string
+  /** The same checks as `authenticate` without consuming the token (the cookie iframe vets a token it stores). */
+  check (token: string): Promise<Authenticated>
+  /** A session token; given the User, it is stamped after the user's latest revocation even within its millisecond. */
+  issueSession (user: string | Pick<User, 'name' | 'tokensValidAfter'>): string
   /** The session's user, or undefined for any invalid, expired or revoked session. */
   authenticateSession (token: string): Promise<User | undefined>
-  /** Checks a user's revocation time against a token's issue time. */
+  /** Checks a user's revocation time against a token's issue time (issued strictly after it). */
   stillValid (user: User, claims: Pick<TokenClaims, 'ims'>): boolean
 }
 
@@ -55,19 +59,38 @@ export default fp(async (fastify) => {
     verify: { ...VERIFY, allowedAud: SESSION_AUDIENCE }
   } as never)
 
-  if (!fastify.hasDecorator('tokenLedger')) fastify.decorate('tokenLedger', new MemoryLedger())
+  if (!fastify.hasDecorator('tokenLedger')) {
+    const shared: TokenLedger = fastify.redis ? new RedisLedger(fastify.redis, config.REDIS_PREFIX) : new MemoryLedger()
+    fastify.decorate('tokenLedger', shared)
+  }
   const ledger = fastify.tokenLedger
   fastify.addHook('onClose', async () => { await ledger.close() })
 
   const sessions = (fastify.jwt as unknown as { session: JWT }).session
-  const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims >= user.tokensValidAfter
+  // A revocation at T refuses tokens issued at T too (their order within the millisecond is unknown);
+  // tokens issued after it are stamped at least T + 1 (`issuedAt`), so they are never refused.
+  const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims > user.tokensValidAfter
+  const issuedAt = (user?: Pick<User, 'tokensValidAfter'>) => Math.max(Date.now(), (user?.tokensValidAfter ?? 0) + 1)
 
   const service: TokenService = {
     async issue (user) {
+      const found = await fastify.users.get(user)
+      if (!found) throw new Errors.UnknownUser()
       const jti = randomUUID()
-      const token = fastify.jwt.sign({ sub: user, jti, ims: Date.now() })
+      const token = fastify.jwt.sign({ sub: user, jti, ims: issuedAt(found) })
       if (config.TOKEN_SINGLE_USE) await ledger.issued(jti, Date.now() + config.TOKEN_TTL * 1000)
       return { token, expiresIn: config.TOKEN_TTL }
+    },
+    async check (token) {
+      let claims: TokenClaims
+      try {
+        claims = fastify.jwt.verify<TokenClaims>(token)
+      } catch {
+        throw new Errors.BadCredentials()
+      }
+      const user = await fastify.users.get(claims.sub)
+      if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
+      return { user, claims }
     },
     async authenticate (token) {
       let claims: TokenClaims
@@ -82,7 +105,8 @@ export default fp(async (fastify) => {
       return { user, claims }
     },
     issueSession (user) {
-      return sessions.sign({ sub: user, jti: randomUUID(), ims: Date.now() })
+      if (typeof user === 'string') return sessions.sign({ sub: user, jti: randomUUID(), ims: issuedAt() })
+      return sessions.sign({ sub: user.name, jti: randomUUID(), ims: issuedAt(user) })
     },
     async authenticateSession (token) {
       let claims: TokenClaims
@@ -97,4 +121,4 @@ export default fp(async (fastify) => {
     stillValid
   }
   fastify.decorate('tokens', service)
-}, { name: 'tokens', fastify: '5.x', dependencies: ['config', 'users'] })
+}, { name: 'tokens', fastify: '5.x', dependencies: ['config', 'users', 'redis'] })

@@ -1,6 +1,12 @@
 // The user store on PostgreSQL (DATABASE_URL=postgres://…), same interface and migrations as SQLite.
+// Outages (refused, reset, timed out, server shutting down) become Errors.Unavailable: 503 without
+// internals for HTTP, 1013 in-band, never a hang (bounded connect and query time).
 import pg from 'pg'
+import { Errors } from '../errors.js'
 import { DuplicateUserError, type NewUser, type Role, type User, type UserStore } from './users.js'
+
+const CONNECT_TIMEOUT_MS = 2000
+const QUERY_TIMEOUT_MS = 3000
 
 const MIGRATIONS: string[] = [
   `CREATE TABLE users (
@@ -39,6 +45,7 @@ const toUser = (r: Row): User => ({
 /** Serialised by an advisory lock so instances starting together migrate once. */
 async function migrate (pool: pg.Pool): Promise<void> {
   const client = await pool.connect()
+  let failed: Error | undefined
   try {
     await client.query('SELECT pg_advisory_lock(726174)')
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)')
@@ -52,21 +59,66 @@ async function migrate (pool: pg.Pool): Promise<void> {
     }
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
+    failed = err as Error
     throw err
   } finally {
     await client.query('SELECT pg_advisory_unlock(726174)').catch(() => {})
-    client.release()
+    client.release(failed)
+  }
+}
+
+/** SQLSTATE classes that mean "the database is not there right now", not "this statement is wrong". */
+const OUTAGE_CLASSES = new Set(['08', '28', '3D', '53', '57', '58'])
+
+/**
+ * True for connection-level failures: socket errors (ECONNREFUSED…), pg's own errors without a code
+ * ("timeout exceeded when trying to connect", "Query read timeout", "Connection terminated…"),
+ * and the server-side outage classes.
+ */
+export function isOutage (err: unknown): boolean {
+  if (err instanceof DuplicateUserError) return false
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code !== 'string') return true
+  return /^E[A-Z]+$/.test(code) || OUTAGE_CLASSES.has(code.slice(0, 2))
+}
+
+const unavailable = (cause: unknown) =>
+  isOutage(cause) ? Object.assign(new Errors.Unavailable('user store unavailable'), { cause }) : cause
+
+export function poolOptions (url: string): pg.PoolConfig {
+  return {
+    connectionString: url,
+    application_name: 'wsgate',
+    max: 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: QUERY_TIMEOUT_MS,
+    keepAlive: true
   }
 }
 
 export async function openPostgresStore (url: string): Promise<UserStore> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 2000, query_timeout: 5000 })
+  const pool = new pg.Pool(poolOptions(url))
   // An idle client losing its server must not crash the process; the next query reports it.
   pool.on('error', () => {})
-  await migrate(pool)
+  try {
+    await migrate(pool)
+  } catch (err) {
+    await pool.end().catch(() => {})
+    throw err
+  }
+
+  /** Runs `fn`, turning an outage into Errors.Unavailable. */
+  const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try { return await fn() } catch (err) { throw unavailable(err) }
+  }
+  const rows = async <R extends pg.QueryResultRow>(sql: string, args: unknown[] = []) =>
+    guard(async () => (await pool.query<R>(sql, args)).rows)
+
   /** Applies a change and, when it touched the user, records the revocation in the same transaction. */
-  const recorded = async (name: string, at: number, sql: string, args: unknown[]): Promise<boolean> => {
+  const recorded = (name: string, at: number, sql: string, args: unknown[]): Promise<boolean> => guard(async () => {
     const client = await pool.connect()
+    let failed: Error | undefined
     try {
       await client.query('BEGIN')
       const changed = ((await client.query(sql, args)).rowCount ?? 0) > 0
@@ -77,19 +129,20 @@ export async function openPostgresStore (url: string): Promise<UserStore> {
       await client.query('COMMIT')
       return changed
     } catch (err) {
+      failed = err as Error
       await client.query('ROLLBACK').catch(() => {})
       throw err
     } finally {
-      client.release()
+      // A client that failed mid-transaction may be broken: drop it rather than reuse it.
+      client.release(failed)
     }
-  }
-  const one = async (sql: string, args: unknown[]) => (await pool.query<Row>(sql, args)).rows[0]
+  })
 
   return {
     kind: 'postgres',
-    async get (name) { const r = await one('SELECT * FROM users WHERE name = $1', [name]); return r ? toUser(r) : undefined },
-    async list () { return (await pool.query<Row>('SELECT * FROM users ORDER BY name')).rows.map(toUser) },
-    async count () { return Number((await pool.query<{ n: string }>('SELECT COUNT(*) AS n FROM users')).rows[0]?.n ?? 0) },
+    async get (name) { const r = (await rows<Row>('SELECT * FROM users WHERE name = $1', [name]))[0]; return r ? toUser(r) : undefined },
+    async list () { return (await rows<Row>('SELECT * FROM users ORDER BY name')).map(toUser) },
+    async count () { return Number((await rows<{ n: string }>('SELECT COUNT(*) AS n FROM users'))[0]?.n ?? 0) },
     async add (u: NewUser) {
       const now = Date.now()
       try {
@@ -97,7 +150,7 @@ export async function openPostgresStore (url: string): Promise<UserStore> {
           [u.name, u.role, u.passwordHash, now])
       } catch (err) {
         if ((err as { code?: string }).code === '23505') throw new DuplicateUserError(u.name)
-        throw err
+        throw unavailable(err)
       }
       return { ...u, createdAt: now, updatedAt: now, tokensValidAfter: 0 }
     },
@@ -112,14 +165,14 @@ export async function openPostgresStore (url: string): Promise<UserStore> {
       return recorded(name, at, 'UPDATE users SET tokens_valid_after = GREATEST(tokens_valid_after, $2), updated_at = $3 WHERE name = $1', [name, at, Date.now()])
     },
     async revocationsSince (afterId) {
-      const { rows } = await pool.query<{ id: string, name: string, at: string }>(
+      const found = await rows<{ id: string, name: string, at: string }>(
         'SELECT id, name, at FROM revocations WHERE id > $1 ORDER BY id LIMIT 1000', [afterId])
-      return rows.map((r) => ({ id: Number(r.id), name: r.name, at: Number(r.at) }))
+      return found.map((r) => ({ id: Number(r.id), name: r.name, at: Number(r.at) }))
     },
     async lastRevocationId () {
-      return Number((await pool.query<{ id: string | null }>('SELECT MAX(id) AS id FROM revocations')).rows[0]?.id ?? 0)
+      return Number((await rows<{ id: string | null }>('SELECT MAX(id) AS id FROM revocations'))[0]?.id ?? 0)
     },
-    async ping () { await pool.query('SELECT 1') },
+    async ping () { await rows('SELECT 1') },
     async close () { await pool.end() }
   }
 }
