@@ -2,7 +2,7 @@
 // unsubscribe, the gate adds refresh. A type nobody registered gets an `unknown_type` error frame.
 import fp from 'fastify-plugin'
 import type { FrameHandler } from '../src/ws/session.js'
-import { CloseCode } from '../src/errors.js'
+import { CloseCode, Errors } from '../src/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance { wsFrames: Map<string, FrameHandler> }
@@ -22,7 +22,12 @@ export default fp(async (fastify) => {
     let name: string
     try {
       name = (await fastify.tokens.authenticate(frame.token)).user.name
-    } catch {
+    } catch (err) {
+      // An outage of the token state is not the client's fault: keep the socket, let it retry.
+      if (err instanceof Errors.Unavailable) {
+        socket.send(JSON.stringify({ type: 'error', code: 'unavailable', message: 'token state unavailable, retry the refresh' }))
+        return
+      }
       socket.close(CloseCode.Unauthorized, 'refresh refused')
       return
     }
