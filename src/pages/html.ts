@@ -18,10 +18,10 @@ export function html (strings: TemplateStringsArray, ...values: unknown[]): Safe
   return new SafeHtml(out)
 }
 
-export interface PageOptions { title: string, body: SafeHtml, scripts?: string[], data?: Record<string, unknown> }
+export interface PageOptions { title: string, body: SafeHtml, scripts?: string[], styles?: string[], data?: Record<string, unknown> }
 
 /** The page shell: shared styles, page data as a JSON block (read by the page bundle), module scripts. */
-export function page ({ title, body, scripts = [], data }: PageOptions): string {
+export function page ({ title, body, scripts = [], styles = [], data }: PageOptions): string {
   const json = data ? JSON.stringify(data).replace(/</g, '\\u003c') : undefined
   return html`<!doctype html>
 <html lang="en">
@@ -29,7 +29,9 @@ export function page ({ title, body, scripts = [], data }: PageOptions): string 
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · wsgate</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/client/wsgate.css">
+${styles.map((s) => html`<link rel="stylesheet" href="/client/${s}.css">`)}
 </head>
 <body>
 <header class="top"><a href="/" class="brand">wsgate</a><nav><a href="/">self-test</a> <a href="/dashboard">dashboard</a></nav></header>

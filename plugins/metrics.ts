@@ -1,0 +1,99 @@
+// The counters behind `GET /metrics` and the dashboard, as `fastify.metrics`: one prom-client
+// Registry per app (never the global one), the default process metrics, open sockets by method,
+// auth decisions by method and reason (first-message failures included), and channel traffic.
+import fp from 'fastify-plugin'
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+import type { AuthEvent } from './auth-gate.js'
+import { AUTH_METHODS } from '../src/auth/methods.js'
+import type { AuthTally } from '../src/channels/metrics-sample.js'
+
+export interface Metrics {
+  registry: Registry
+  /** Auth decisions since start, for the dashboard (the same events `wsgate_auth_total` counts). */
+  auth (): AuthTally
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { metrics: Metrics }
+}
+
+/** A counter that mirrors a running total kept elsewhere, read at scrape time. */
+function mirrored (name: string, help: string, read: () => number): Counter {
+  let last = 0
+  return new Counter({
+    name,
+    help,
+    registers: [],
+    collect () {
+      const now = read()
+      if (now > last) this.inc(now - last)
+      last = now
+    }
+  })
+}
+
+export default fp(async (fastify) => {
+  const { connections, channels } = fastify
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const authTotal = new Counter({
+    name: 'wsgate_auth_total',
+    help: 'WebSocket authentication decisions, by method, result (ok or fail) and reason',
+    labelNames: ['method', 'result', 'reason'] as const,
+    registers: [registry]
+  })
+  const byMethod = new Map<string, { ok: number, fail: number }>()
+  const failures = new Map<string, number>()
+  let ok = 0
+  let fail = 0
+  fastify.authEvents.on('auth', (event: AuthEvent) => {
+    authTotal.inc({ method: event.method, result: event.ok ? 'ok' : 'fail', reason: event.reason })
+    let counts = byMethod.get(event.method)
+    if (!counts) byMethod.set(event.method, counts = { ok: 0, fail: 0 })
+    if (event.ok) {
+      ok++
+      counts.ok++
+    } else {
+      fail++
+      counts.fail++
+      const key = `${event.method}:${event.reason}`
+      failures.set(key, (failures.get(key) ?? 0) + 1)
+    }
+  })
+
+  // Read at scrape time from the registries that already hold these figures.
+  const gauges = [new Gauge({
+    name: 'wsgate_sockets',
+    help: 'Open authenticated WebSockets on this instance, by auth method',
+    labelNames: ['method'] as const,
+    registers: [],
+    collect () {
+      this.reset()
+      for (const method of AUTH_METHODS) this.set({ method }, 0)
+      for (const [method, n] of Object.entries(connections.byMethod())) this.set({ method }, n)
+    }
+  }), new Gauge({
+    name: 'wsgate_channels',
+    help: 'Channels with at least one subscriber on this instance',
+    registers: [],
+    collect () { this.set(channels.stats().channels) }
+  }), new Gauge({
+    name: 'wsgate_subscriptions',
+    help: 'Channel subscriptions on this instance',
+    registers: [],
+    collect () { this.set(channels.stats().subscriptions) }
+  })]
+  const counters = [
+    mirrored('wsgate_messages_published_total', 'Messages published through this instance', () => channels.stats().published),
+    mirrored('wsgate_messages_delivered_total', 'Message frames written to subscribers on this instance', () => channels.stats().delivered),
+    mirrored('wsgate_slow_consumers_total', 'Subscribers closed (1013) for falling behind', () => channels.stats().slowConsumers)
+  ]
+  for (const metric of [...gauges, ...counters]) registry.registerMetric(metric)
+
+  fastify.decorate('metrics', {
+    registry,
+    auth: () => ({ ok, fail, byMethod: Object.fromEntries([...byMethod].map(([m, c]) => [m, { ...c }])), failures: Object.fromEntries(failures) })
+  } satisfies Metrics)
+  fastify.addHook('onClose', async () => { registry.clear() })
+}, { name: 'metrics', fastify: '5.x', dependencies: ['auth-gate', 'connections', 'channels'] })
