@@ -9,6 +9,18 @@ export type Outcome =
 
 export interface ConnectOptions extends ClientOptions { protocols?: string[], firstMessage?: string }
 
+/**
+ * Frames that arrived while nobody but the queue listened (e.g. in the same TCP chunk as hello,
+ * before the test's `await` resumed). `nextFrame` hands these out first, so none is lost.
+ */
+const unobserved = new WeakMap<WebSocket, Buffer[]>()
+
+function keepUnobserved (ws: WebSocket): void {
+  const queue: Buffer[] = []
+  unobserved.set(ws, queue)
+  ws.on('message', (data) => { if (ws.listenerCount('message') === 1) queue.push(data as Buffer) })
+}
+
 /** Connects and waits for hello, an HTTP refusal, or a close. */
 export function connect (url: string, opts: ConnectOptions = {}): Promise<Outcome> {
   return new Promise((resolve, reject) => {
@@ -16,6 +28,7 @@ export function connect (url: string, opts: ConnectOptions = {}): Promise<Outcom
     ws.once('open', () => { if (opts.firstMessage !== undefined) ws.send(opts.firstMessage) })
     ws.once('message', (data) => {
       ws.removeAllListeners('close')
+      keepUnobserved(ws)
       resolve({ kind: 'open', ws, hello: JSON.parse(data.toString()), protocol: ws.protocol })
     })
     ws.once('unexpected-response', (_req, res) => {
@@ -31,6 +44,8 @@ export function connect (url: string, opts: ConnectOptions = {}): Promise<Outcom
 
 /** The next frame, parsed as JSON. */
 export function nextFrame (ws: WebSocket, timeoutMs = 3000): Promise<Record<string, unknown>> {
+  const queued = unobserved.get(ws)?.shift()
+  if (queued) return Promise.resolve(JSON.parse(queued.toString()))
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('no frame within ' + timeoutMs + ' ms')), timeoutMs)
     ws.once('message', (data) => { clearTimeout(timer); resolve(JSON.parse(data.toString())) })
