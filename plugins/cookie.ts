@@ -6,7 +6,7 @@ export const SESSION_COOKIE = 'wsgate_session'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Attributes of the login session cookie: HttpOnly, SameSite=Lax, Secure under TLS. */
+    /** Attributes of the login session cookie: HttpOnly, SameSite=Lax, Secure under TLS (or https behind a trusted proxy). */
     sessionCookieOptions: CookieSerializeOptions
   }
 }
@@ -17,7 +17,7 @@ export default fp(async (fastify) => {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: Boolean(fastify.config.TLS_CERT),
+    secure: 'auto',
     maxAge: fastify.config.SESSION_TTL
   } satisfies CookieSerializeOptions)
 }, { name: 'cookie', fastify: '5.x', dependencies: ['config'] })

@@ -46,5 +46,7 @@ export const Errors = {
   TooManyPending: createError('WSG_TOO_MANY_PENDING', 'too many unauthenticated connections', 503),
   TooManyConnections: createError('WSG_TOO_MANY_CONNECTIONS', 'too many connections for this user', 429),
   Unavailable: createError('WSG_UNAVAILABLE', '%s', 503),
-  ShuttingDown: createError('WSG_SHUTTING_DOWN', 'server shutting down', 503)
+  ShuttingDown: createError('WSG_SHUTTING_DOWN', 'server shutting down', 503),
+  RequestTimeout: createError('WSG_REQUEST_TIMEOUT', 'request head not received in time', 408),
+  HeadersTooLarge: createError('WSG_HEADERS_TOO_LARGE', 'request header fields too large', 431)
 } as const

@@ -1,6 +1,6 @@
 // Logger options: request lines carry no query values, and credentials are censored wherever they sit.
-import type { FastifyServerOptions } from 'fastify'
-import type { LevelWithSilent } from 'pino'
+import type { FastifyLoggerOptions } from 'fastify'
+import type { LevelWithSilent, LoggerOptions as PinoLoggerOptions } from 'pino'
 
 /** Keeps the path and the query's keys; every query value becomes `[REDACTED]`. */
 export function redactUrl (url: string): string {
@@ -26,7 +26,7 @@ export const REDACT_PATHS = [
   '*.token'
 ]
 
-export function loggerOptions (level: LevelWithSilent): NonNullable<FastifyServerOptions['logger']> {
+export function loggerOptions (level: LevelWithSilent): FastifyLoggerOptions & PinoLoggerOptions {
   return {
     level,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },

@@ -1,13 +1,37 @@
 // Fastify server options derived from the configuration: logger, TLS, request-head limits and
 // timeouts (slowloris), proxy trust. Used by src/server.ts and by the test helper alike.
-import type { FastifyServerOptions } from 'fastify'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
+import { Errors } from './errors.js'
 import { loggerOptions } from './logging.js'
 
+/**
+ * A request head that is malformed (400), too large (431) or unfinished in time (408): the answers of
+ * Fastify's default handler, but logged by code only, never with `rawPacket` (the request's bytes,
+ * which can hold an Authorization header, a cookie or a query token).
+ */
+export function clientErrorHandler (this: FastifyInstance, err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const answer = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? new Errors.RequestTimeout()
+    : err.code === 'HPE_HEADER_OVERFLOW' ? new Errors.HeadersTooLarge() : new Errors.BadRequest('malformed request')
+  this.log.debug({ code: err.code }, 'bad request head')
+  if (socket.writable) {
+    const body = JSON.stringify({ statusCode: answer.statusCode, error: STATUS_CODES[answer.statusCode!], message: answer.message })
+    socket.write(`HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode!]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  }
+  socket.destroy()
+}
+
 export function serverOptions (config: Config, logger: FastifyServerOptions['logger'] = loggerOptions(config.LOG_LEVEL)): FastifyServerOptions & { https?: { cert: Buffer, key: Buffer } | null } {
-  const http = { maxHeaderSize: config.MAX_HEADER_BYTES }
+  // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default): check twice a second.
+  const http = { maxHeaderSize: config.MAX_HEADER_BYTES, connectionsCheckingInterval: 500 }
   const options = {
     logger,
+    clientErrorHandler,
     trustProxy: config.TRUST_PROXY,
     bodyLimit: 64 * 1024,
     requestTimeout: 30_000,

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Test } from 'tap'
 import { app } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
@@ -44,7 +45,8 @@ export async function build (t: Test, env: Record<string, string> = {}, opts: { 
   const stream = new Writable({ write (chunk, _enc, done) { logs.push(chunk.toString()); done() } })
   const fastify = Fastify(serverOptions(config, { ...loggerOptions(config.LOG_LEVEL), stream })) as unknown as FastifyInstance
   applyServerTimeouts(fastify.server, config)
-  await fastify.register(app, { config })
+  // Unencapsulated, so the app's decorators (users, tokens, …) are reachable as `gw.app.users`.
+  await fastify.register(fp(app), { config })
   await fastify.listen({ host: '127.0.0.1', port: 0 })
   t.teardown(async () => {
     await fastify.close()

@@ -4,6 +4,7 @@ import formbody from '@fastify/formbody'
 import { Type, type Static } from '@sinclair/typebox'
 import { MAX_PASSWORD_LENGTH } from '../../src/auth/password.js'
 import { Errors } from '../../src/errors.js'
+import { strictValidator } from '../../src/strict-validator.js'
 import { SESSION_COOKIE } from '../../plugins/cookie.js'
 
 export const LoginBody = Type.Object({
@@ -17,6 +18,9 @@ const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])/.test(next
 
 const login: FastifyPluginAsync = async (fastify) => {
   await fastify.register(formbody, { bodyLimit: 16 * 1024 })
+  // JSON or the form only: text/plain (a cross-site "simple" post) is refused with 415.
+  fastify.removeContentTypeParser(['text/plain'])
+  fastify.setValidatorCompiler(strictValidator)
 
   fastify.post<{ Body: Static<typeof LoginBody> }>('/login', {
     schema: { body: LoginBody },
@@ -34,7 +38,7 @@ const login: FastifyPluginAsync = async (fastify) => {
       const status = (err as { statusCode?: number }).statusCode === 429 ? 'throttled' : 'invalid'
       return reply.redirect(`/login?error=${status}`, 303)
     }
-    reply.setCookie(SESSION_COOKIE, fastify.tokens.issueSession(user.name), fastify.sessionCookieOptions)
+    reply.setCookie(SESSION_COOKIE, fastify.tokens.issueSession(user), fastify.sessionCookieOptions)
     reply.header('Cache-Control', 'no-store')
     return isForm ? reply.redirect(safeNext(next), 303) : reply.code(204).send()
   })

@@ -6,7 +6,8 @@ const logout: FastifyPluginAsync = async (fastify) => {
   fastify.post('/logout', async (request, reply) => {
     const user = await fastify.identify(request, { accept: ['session'], requireOrigin: true })
     await fastify.revokeUser(user.name)
-    reply.clearCookie(SESSION_COOKIE, { path: '/' })
+    const { maxAge: _maxAge, ...attributes } = fastify.sessionCookieOptions
+    reply.clearCookie(SESSION_COOKIE, attributes)
     return reply.code(204).send()
   })
 }

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsync } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { Errors } from '../../src/errors.js'
+import { strictValidator } from '../../src/strict-validator.js'
 import { UserNameSchema } from '../../src/store/users.js'
 
 export const TokenBody = Type.Union([
@@ -12,7 +13,14 @@ export const TokenReply = Type.Object({ token: Type.String(), expiresIn: Type.In
 
 const token: FastifyPluginAsync = async (fastify) => {
   // JSON or no body only: a cross-site form or text/plain post gets 415 before anything else.
-  fastify.removeContentTypeParser(['text/plain'])
+  // An empty JSON body means "for myself", like no body at all.
+  const json = fastify.getDefaultJsonParser('error', 'error')
+  fastify.removeContentTypeParser(['text/plain', 'application/json'])
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, null)
+    json(request, body as string, done)
+  })
+  fastify.setValidatorCompiler(strictValidator)
 
   fastify.post<{ Body: Static<typeof TokenBody> }>('/token', {
     schema: { body: TokenBody, response: { 200: TokenReply } },

@@ -12,13 +12,18 @@ export function hashPassword (password: string): Promise<string> {
 
 let dummyHash: Promise<string> | undefined
 
+/** Computes the dummy hash verified for unknown users; call at start so no request pays for it. */
+export function warmUpPasswords (): Promise<string> {
+  dummyHash ??= hash('wsgate-dummy-password', HASH_PARAMS)
+  return dummyHash
+}
+
 /**
  * Constant-time verification. With no stored hash (unknown user) it verifies against a
  * dummy hash with the same parameters, so both cases cost the same time.
  */
 export async function verifyPassword (storedHash: string | undefined, password: string): Promise<boolean> {
-  dummyHash ??= hash('wsgate-dummy-password', HASH_PARAMS)
-  const target = storedHash ?? await dummyHash
+  const target = storedHash ?? await warmUpPasswords()
   try {
     const ok = await verify(target, password.length > MAX_PASSWORD_LENGTH ? '' : password)
     return ok && storedHash !== undefined

@@ -1,22 +1,10 @@
-// `wsgate users …`: manage users in the configured store (SQLite in DATA_DIR, or DATABASE_URL).
+// `wsgate users …` as a process: configuration from the environment and `.env`, the configured store
+// (SQLite in DATA_DIR, or DATABASE_URL), passwords from stdin or a prompt without echo, and exit codes.
 import 'dotenv/config'
-import { createInterface } from 'node:readline'
-import { Value } from '@sinclair/typebox/value'
-import { hashPassword, passwordProblem } from '../auth/password.js'
 import { ConfigError, loadConfig } from '../config.js'
 import { openUserStore } from '../store/open.js'
-import { DuplicateUserError, ROLES, RoleSchema, UserNameSchema, type Role, type UserStore } from '../store/users.js'
-
-const USAGE = `usage: wsgate users <command>
-  users add NAME [--role user|admin|service] [--password-stdin]
-  users list
-  users remove NAME
-  users passwd NAME [--password-stdin]
-  users revoke NAME          refuse the user's tokens and sessions, close their live sockets`
-
-export class CliError extends Error {
-  constructor (message: string, readonly exitCode = 1) { super(message) }
-}
+import type { UserStore } from '../store/users.js'
+import { CliError, ExitCode, run, type ReadPassword } from './users.js'
 
 async function readAll (stream: NodeJS.ReadableStream): Promise<string> {
   let text = ''
@@ -24,97 +12,40 @@ async function readAll (stream: NodeJS.ReadableStream): Promise<string> {
   return text
 }
 
-/** Prompts without echo on a terminal; reads one line from stdin otherwise. */
-async function askPassword (fromStdin: boolean): Promise<string> {
-  if (fromStdin || !process.stdin.isTTY) return (await readAll(process.stdin)).replace(/\r?\n$/, '')
-  const ask = (prompt: string) => new Promise<string>((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true })
-    const output = rl as unknown as { _writeToOutput: (s: string) => void }
+/** Reads one line from the terminal without echoing it; Ctrl-C aborts, Backspace erases. */
+function promptHidden (prompt: string): Promise<string> {
+  const stdin = process.stdin
+  return new Promise((resolve, reject) => {
     process.stderr.write(prompt)
-    output._writeToOutput = () => {}
-    rl.question('', (answer) => { rl.close(); process.stderr.write('\n'); resolve(answer) })
+    let answer = ''
+    const finish = (err?: Error) => {
+      stdin.setRawMode(false)
+      stdin.pause()
+      stdin.off('data', onData)
+      process.stderr.write('\n')
+      if (err) reject(err)
+      else resolve(answer)
+    }
+    const onData = (chunk: Buffer) => {
+      for (const ch of chunk.toString('utf8')) {
+        if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish()
+        if (ch === '\u0003') return finish(new CliError('aborted', 130))
+        if (ch === '\u007f' || ch === '\b') answer = [...answer].slice(0, -1).join('')
+        else if (ch >= ' ') answer += ch
+      }
+    }
+    stdin.setRawMode(true)
+    stdin.resume()
+    stdin.on('data', onData)
   })
-  const first = await ask('Password: ')
-  const second = await ask('Repeat password: ')
+}
+
+const readPassword: ReadPassword = async (fromStdin) => {
+  if (fromStdin || !process.stdin.isTTY) return (await readAll(process.stdin)).replace(/\r?\n$/, '')
+  const first = await promptHidden('Password: ')
+  const second = await promptHidden('Repeat password: ')
   if (first !== second) throw new CliError('passwords do not match')
   return first
-}
-
-function parseArgs (argv: string[]) {
-  const positional: string[] = []
-  const flags = new Map<string, string | true>()
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!
-    if (arg === '--password-stdin') flags.set('password-stdin', true)
-    else if (arg === '--role') {
-      const value = argv[++i]
-      if (value === undefined) throw new CliError('--role needs a value: user, admin or service', 2)
-      flags.set('role', value)
-    } else if (arg.startsWith('--role=')) flags.set('role', arg.slice(7))
-    else if (arg.startsWith('-')) throw new CliError(`unknown option ${arg}\n${USAGE}`, 2)
-    else positional.push(arg)
-  }
-  return { positional, flags }
-}
-
-function checkName (name: string | undefined): string {
-  if (name === undefined) throw new CliError(`missing NAME\n${USAGE}`, 2)
-  if (!Value.Check(UserNameSchema, name)) throw new CliError(`invalid user name "${name}": letters, digits and . _ @ - only, at most 64`, 2)
-  return name
-}
-
-async function newPasswordHash (fromStdin: boolean): Promise<string> {
-  const password = await askPassword(fromStdin)
-  const problem = passwordProblem(password)
-  if (problem) throw new CliError(problem)
-  return hashPassword(password)
-}
-
-export async function run (argv: string[], store: UserStore, out: (line: string) => void): Promise<void> {
-  const { positional, flags } = parseArgs(argv)
-  const [area, command, name] = positional
-  if (area !== 'users' || command === undefined) throw new CliError(USAGE, 2)
-  const fromStdin = flags.get('password-stdin') === true
-  switch (command) {
-    case 'add': {
-      const user = checkName(name)
-      const role = (flags.get('role') ?? 'user') as string
-      if (!Value.Check(RoleSchema, role)) throw new CliError(`invalid role "${role}": one of ${ROLES.join(', ')}`, 2)
-      if (await store.get(user)) throw new CliError(`user "${user}" already exists`)
-      try {
-        await store.add({ name: user, role: role as Role, passwordHash: await newPasswordHash(fromStdin) })
-      } catch (err) {
-        if (err instanceof DuplicateUserError) throw new CliError(err.message)
-        throw err
-      }
-      out(`added user "${user}" (${role})`)
-      return
-    }
-    case 'list':
-      for (const u of await store.list()) out(`${u.name}\t${u.role}\tcreated ${new Date(u.createdAt).toISOString()}`)
-      return
-    case 'remove': {
-      const user = checkName(name)
-      if (!await store.remove(user)) throw new CliError(`unknown user "${user}"`)
-      out(`removed user "${user}"; their live sockets close within a second`)
-      return
-    }
-    case 'passwd': {
-      const user = checkName(name)
-      if (!await store.get(user)) throw new CliError(`unknown user "${user}"`)
-      await store.setPassword(user, await newPasswordHash(fromStdin))
-      out(`changed the password of "${user}"; their earlier tokens and sessions are refused`)
-      return
-    }
-    case 'revoke': {
-      const user = checkName(name)
-      if (!await store.revoke(user, Date.now())) throw new CliError(`unknown user "${user}"`)
-      out(`revoked "${user}": earlier tokens and sessions are refused, live sockets close within a second`)
-      return
-    }
-    default:
-      throw new CliError(`unknown command "${command}"\n${USAGE}`, 2)
-  }
 }
 
 async function main (): Promise<void> {
@@ -122,10 +53,12 @@ async function main (): Promise<void> {
   try {
     const config = loadConfig(process.env)
     store = await openUserStore(config)
-    await run(process.argv.slice(2), store, (line) => process.stdout.write(line + '\n'))
+    await run(process.argv.slice(2), store, (line) => process.stdout.write(line + '\n'), readPassword)
   } catch (err) {
-    const code = err instanceof CliError ? err.exitCode : err instanceof ConfigError ? 78 : 1
-    const message = err instanceof CliError || err instanceof ConfigError ? err.message : `failed: ${(err as Error).message}`
+    const code = err instanceof CliError ? err.exitCode : err instanceof ConfigError ? ExitCode.Config : ExitCode.Failed
+    let message = `failed: ${(err as Error).message}`
+    if (err instanceof CliError) message = err.message
+    else if (err instanceof ConfigError) message = `bad configuration: ${err.message}`
     process.stderr.write(`wsgate: ${message}\n`)
     process.exitCode = code
   } finally {
