@@ -6,7 +6,10 @@ export default fp(async (fastify) => {
   fastify.setErrorHandler((err: Error & { statusCode?: number, validation?: unknown, retryAfter?: number }, request, reply) => {
     let status = err.statusCode ?? 500
     if (status < 400 || status > 599) status = 500
-    if (status >= 500) {
+    if (status === 503) {
+      // An outage (store, Redis) or a shutdown: expected, one line per request at warn.
+      request.log.warn({ err: { type: err.name, message: err.message } }, 'request refused: service unavailable')
+    } else if (status >= 500) {
       request.log.error({ err: { type: err.name, message: err.message, code: (err as { code?: string }).code } }, 'request failed')
     }
     if (err.retryAfter !== undefined) reply.header('Retry-After', String(err.retryAfter))

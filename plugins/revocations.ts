@@ -28,6 +28,7 @@ export default fp(async (fastify) => {
   })
 
   let polling = false
+  let failing = false
   const poll = async () => {
     if (polling) return
     polling = true
@@ -36,8 +37,12 @@ export default fp(async (fastify) => {
         cursor = r.id
         connections.closeUser(r.name, CloseCode.Unauthorized, r.at)
       }
+      if (failing) fastify.log.info('revocation poll works again')
+      failing = false
     } catch (err) {
-      fastify.log.warn({ err: { message: (err as Error).message } }, 'revocation poll failed')
+      // One line per outage, not one per poll.
+      if (!failing) fastify.log.warn({ err: { message: (err as Error).message } }, 'revocation poll failed; retrying quietly until the store answers')
+      failing = true
     } finally {
       polling = false
     }

@@ -1,5 +1,5 @@
 // The embedded user store: one SQLite file in DATA_DIR, WAL mode, versioned migrations.
-import { mkdirSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { DuplicateUserError, type NewUser, type Revocation, type Role, type User, type UserStore } from './users.js'
@@ -52,11 +52,14 @@ export function migrate (db: Database.Database): void {
 
 export function openSqliteStore (dataDir: string): UserStore {
   mkdirSync(dataDir, { recursive: true })
-  const db = new Database(join(dataDir, 'wsgate.db'))
+  const file = join(dataDir, 'wsgate.db')
+  const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('busy_timeout = 5000')
   db.pragma('synchronous = NORMAL')
   migrate(db)
+  // The file holds password hashes: owner-only, like the generated secret.
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600)
 
   const q = {
     get: db.prepare<[string], Row>('SELECT * FROM users WHERE name = ?'),
