@@ -15,7 +15,14 @@ const client: FastifyPluginAsync = async (fastify) => {
     decorateReply: false,
     index: false,
     allowedPath: (path) => /^\/[\w.-]+\.(js|css|map)$/.test(path),
-    setHeaders (res) { res.setHeader('Cache-Control', 'no-cache') }
+    setHeaders (res, path) {
+      res.setHeader('Cache-Control', 'no-cache')
+      // The SDK is imported by users' own web apps on other origins: a module script needs CORS.
+      if (/[/\\]wsgate\.js(\.map)?$/.test(path)) {
+        res.setHeader('Access-Control-Allow-Origin', '*')
+        res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin')
+      }
+    }
   })
 }
 
