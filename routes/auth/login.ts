@@ -36,7 +36,8 @@ const login: FastifyPluginAsync = async (fastify) => {
     } catch (err) {
       if (!isForm) throw err
       const status = (err as { statusCode?: number }).statusCode === 429 ? 'throttled' : 'invalid'
-      return reply.redirect(`/login?error=${status}`, 303)
+      const back = safeNext(next)
+      return reply.redirect(`/login?error=${status}${back === '/' ? '' : `&next=${encodeURIComponent(back)}`}`, 303)
     }
     reply.setCookie(SESSION_COOKIE, fastify.tokens.issueSession(user), fastify.sessionCookieOptions)
     reply.header('Cache-Control', 'no-store')
