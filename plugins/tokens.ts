@@ -72,6 +72,19 @@ export default fp(async (fastify) => {
   const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims > user.tokensValidAfter
   const issuedAt = (user?: Pick<User, 'tokensValidAfter'>) => Math.max(Date.now(), (user?.tokensValidAfter ?? 0) + 1)
 
+  /** Signature, audience, lifetime and the user's revocations; consumes nothing. */
+  const check = async (token: string): Promise<Authenticated> => {
+    let claims: TokenClaims
+    try {
+      claims = fastify.jwt.verify<TokenClaims>(token)
+    } catch {
+      throw new Errors.BadCredentials()
+    }
+    const user = await fastify.users.get(claims.sub)
+    if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
+    return { user, claims }
+  }
+
   const service: TokenService = {
     async issue (user) {
       const found = await fastify.users.get(user)
@@ -81,28 +94,11 @@ export default fp(async (fastify) => {
       if (config.TOKEN_SINGLE_USE) await ledger.issued(jti, Date.now() + config.TOKEN_TTL * 1000)
       return { token, expiresIn: config.TOKEN_TTL }
     },
-    async check (token) {
-      let claims: TokenClaims
-      try {
-        claims = fastify.jwt.verify<TokenClaims>(token)
-      } catch {
-        throw new Errors.BadCredentials()
-      }
-      const user = await fastify.users.get(claims.sub)
-      if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
-      return { user, claims }
-    },
+    check,
     async authenticate (token) {
-      let claims: TokenClaims
-      try {
-        claims = fastify.jwt.verify<TokenClaims>(token)
-      } catch {
-        throw new Errors.BadCredentials()
-      }
-      const user = await fastify.users.get(claims.sub)
-      if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
-      if (config.TOKEN_SINGLE_USE && !await ledger.consume(claims.jti)) throw new Errors.TokenReplayed()
-      return { user, claims }
+      const found = await check(token)
+      if (config.TOKEN_SINGLE_USE && !await ledger.consume(found.claims.jti)) throw new Errors.TokenReplayed()
+      return found
     },
     issueSession (user) {
       if (typeof user === 'string') return sessions.sign({ sub: user, jti: randomUUID(), ims: issuedAt() })
