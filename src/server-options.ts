@@ -42,7 +42,8 @@ export function serverOptions (config: Config, logger: FastifyServerOptions['log
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }
   if (config.TLS_CERT && config.TLS_KEY) {
-    return { ...options, https: { ...http, cert: config.TLS_CERT, key: config.TLS_KEY } } as never
+    // A TLS handshake gets no longer than a request head (Node's default is two minutes).
+    return { ...options, https: { ...http, handshakeTimeout: config.HEADERS_TIMEOUT * 1000, cert: config.TLS_CERT, key: config.TLS_KEY } } as never
   }
   return { ...options, http } as never
 }

@@ -1,0 +1,160 @@
+// Per-socket limits on every upgraded WebSocket, pending or authenticated: a throwing listener closes
+// only its own socket (1011), a message-rate token bucket (1008), the slow-consumer cut-off (1013), and
+// one heartbeat timer per instance that pings every socket and terminates those that missed the last ping.
+import fp from 'fastify-plugin'
+import type { WebSocket } from 'ws'
+import { CloseCode, CloseReason } from '../src/errors.js'
+
+export const RATE_EXCEEDED = 'message rate exceeded'
+/** The close reason of a slow consumer, with 1013 (try again later), as the channel hub sends it. */
+export const SLOW_CONSUMER = 'slow consumer'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Sends `data` unless the socket's send buffer is already past MAX_BUFFERED_BYTES; then closes it (1013) and returns false. */
+    sendOrDrop (socket: WebSocket, data: string | Buffer): boolean
+    /** Closes every WebSocket with `code`; resolves once all are closed, terminating those still open after `graceMs`. */
+    drainWebSockets (code: CloseCode, graceMs: number): Promise<void>
+  }
+}
+
+/** Frames a client may send per second: `rate` on average, bursts of twice that. */
+export class TokenBucket {
+  #tokens: number
+  #at: number
+  constructor (readonly rate: number, readonly burst = 2 * rate, now = Date.now()) {
+    this.#tokens = burst
+    this.#at = now
+  }
+
+  /** Takes one token; false when the bucket is empty. */
+  take (now = Date.now()): boolean {
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) / 1000) * this.rate)
+    this.#at = now
+    if (this.#tokens < 1) return false
+    this.#tokens -= 1
+    return true
+  }
+}
+
+interface SocketState { alive: boolean, slow: boolean, bucket: TokenBucket }
+
+/** Client frames that spend a token: data messages and control frames alike (a ping flood is a flood). */
+const COUNTED = new Set<string | symbol>(['message', 'ping', 'pong'])
+
+type Emit = (event: string | symbol, ...args: unknown[]) => boolean
+const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function'
+
+/**
+ * Replaces the socket's `emit` so that a listener that throws (or returns a rejected promise) reaches
+ * `onThrow` instead of becoming an uncaught exception, and so that `admit` may drop an event.
+ */
+export function guardEmit (socket: WebSocket, admit: (event: string | symbol) => boolean, onThrow: (err: unknown, event: string | symbol) => void): void {
+  const emit = socket.emit.bind(socket) as Emit
+  const guarded: Emit = (event, ...args) => {
+    if (!admit(event)) return false
+    // An 'error' without listeners must still throw, as EventEmitter does.
+    if (event === 'error' || socket.listenerCount(event) === 0) return emit(event, ...args)
+    for (const listener of socket.rawListeners(event)) {
+      try {
+        const result: unknown = Reflect.apply(listener, socket, args)
+        if (isThenable(result)) result.then(undefined, (err: unknown) => onThrow(err, event))
+      } catch (err) {
+        onThrow(err, event)
+        return true
+      }
+    }
+    return true
+  }
+  socket.emit = guarded as WebSocket['emit']
+}
+
+export default fp(async (fastify) => {
+  const { config, websocketServer: wss } = fastify
+  const maxBuffered = config.MAX_BUFFERED_BYTES
+  const states = new WeakMap<WebSocket, SocketState>()
+
+  const slow = (socket: WebSocket, state: SocketState | undefined) => {
+    if (state) state.slow = true
+    fastify.log.debug({ bufferedAmount: socket.bufferedAmount }, 'closing a slow consumer')
+    socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)
+  }
+
+  wss.on('connection', (socket: WebSocket) => {
+    const state: SocketState = { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) }
+    states.set(socket, state)
+    socket.on('pong', () => { state.alive = true })
+    guardEmit(socket, (event) => {
+      if (!COUNTED.has(event)) return true
+      // Nothing a client sends after the server started closing is processed.
+      if (socket.readyState !== socket.OPEN) return event !== 'message'
+      if (!state.bucket.take()) {
+        socket.close(CloseCode.PolicyViolation, RATE_EXCEEDED)
+        return false
+      }
+      if (socket.bufferedAmount > maxBuffered) {
+        slow(socket, state)
+        return false
+      }
+      return true
+    }, (err, event) => {
+      const e = err as Error
+      fastify.log.error({ err: { type: e?.name, message: e?.message, stack: e?.stack }, event }, 'websocket listener failed')
+      if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
+    })
+  })
+
+  const beat = (socket: WebSocket, state: SocketState) => {
+    if (socket.readyState !== socket.OPEN) {
+      // Closed as a slow consumer and still not gone by this beat: the peer is not reading, drop it.
+      if (state.slow) socket.terminate()
+      return
+    }
+    if (socket.bufferedAmount > maxBuffered) return slow(socket, state)
+    if (!state.alive) {
+      fastify.log.debug('terminating a websocket that missed a heartbeat')
+      return socket.terminate()
+    }
+    state.alive = false
+    socket.ping()
+  }
+
+  // One timer for every socket: a socket that has not answered the previous ping is gone.
+  const heartbeat = setInterval(() => {
+    for (const socket of wss.clients) {
+      const state = states.get(socket)
+      if (!state) continue
+      // A timer callback that throws would be an uncaught exception: one bad socket must not stop the beat.
+      try { beat(socket, state) } catch (err) {
+        fastify.log.warn({ err: { message: (err as Error).message } }, 'heartbeat failed for a socket')
+        socket.terminate()
+      }
+    }
+  }, config.HEARTBEAT_INTERVAL * 1000).unref()
+  fastify.addHook('onClose', async () => { clearInterval(heartbeat) })
+
+  fastify.decorate('sendOrDrop', (socket: WebSocket, data: string | Buffer): boolean => {
+    if (socket.readyState !== socket.OPEN) return false
+    if (socket.bufferedAmount > maxBuffered) {
+      slow(socket, states.get(socket))
+      return false
+    }
+    socket.send(data)
+    return true
+  })
+
+  fastify.decorate('drainWebSockets', async (code: CloseCode, graceMs: number): Promise<void> => {
+    const sockets = [...wss.clients]
+    if (sockets.length === 0) return
+    await new Promise<void>((resolve) => {
+      let left = sockets.length
+      const timer = setTimeout(() => { for (const s of sockets) s.terminate() }, graceMs)
+      const done = () => { if (--left === 0) { clearTimeout(timer); resolve() } }
+      for (const socket of sockets) {
+        if (socket.readyState === socket.CLOSED) { done(); continue }
+        socket.once('close', done)
+        if (socket.readyState === socket.OPEN) socket.close(code, CloseReason[code])
+      }
+    })
+  })
+}, { name: 'limits', fastify: '5.x', dependencies: ['config', 'websocket'] })
