@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { Hub, type HubStats } from '../src/channels/hub.js'
+import { writeFrames } from '../src/channels/wire.js'
 import { isChannelName, MAX_CHANNEL_LENGTH, messageFrame } from '../src/channels/names.js'
 import { defaultPolicy, type ChannelCheck, type RuleOptions } from '../src/channels/policy.js'
 import { CloseCode, Errors } from '../src/errors.js'
@@ -33,6 +34,8 @@ export interface Channels {
   /** Delivers to this instance's subscribers only, without the bus (per-instance data such as metrics). */
   deliverLocal (channel: string, data: unknown): number
   stats (): ChannelStats
+  /** Resolves once every delivery made so far on this instance has been written to its sockets. */
+  flushed (): Promise<void>
 }
 
 declare module 'fastify' {
@@ -52,6 +55,11 @@ export default fp(async (fastify) => {
   const hub = new Hub({
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
+    write (socket, wire, payloads) {
+      const ws = socket as WebSocket
+      if (writeFrames(ws, wire)) return
+      for (const payload of payloads) ws.send(payload, { binary: false })
+    },
     onInterest (channel, on) {
       const pending = bus.interest(channel, on) as unknown
       if (!on || !(pending instanceof Promise)) return
@@ -86,7 +94,8 @@ export default fp(async (fastify) => {
       if (hub.count(channel) === 0) return 0
       return hub.deliver(channel, messageFrame(channel, data))
     },
-    stats: () => ({ ...hub.stats(), published })
+    stats: () => ({ ...hub.stats(), published }),
+    flushed: () => hub.flushed()
   }
   fastify.decorate('channels', channels)
 

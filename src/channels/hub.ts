@@ -1,20 +1,27 @@
-// This instance's subscriptions: channel → sockets and socket → channels. A delivery turns the
-// frame (serialized once per publish) into one Buffer and writes that same Buffer to every
-// subscriber; a subscriber with too much unsent data is closed as a slow consumer instead.
+// This instance's subscriptions: channel → sockets and socket → channels. A delivery is framed once
+// per publish; deliveries made in the same tick are flushed together, so each subscriber gets one
+// write per channel per tick, and a large fan-out is written in slices so the event loop keeps
+// turning. A subscriber with too much unsent data is closed as a slow consumer instead.
 import { CloseCode } from '../errors.js'
+import { textFrame } from './wire.js'
 
 /** The part of a `ws` WebSocket the hub uses (so the hub can be tested alone). */
 export interface Subscriber {
   readonly readyState: number
   readonly bufferedAmount: number
-  send (data: Buffer, options: { binary: boolean }): void
   close (code: number, reason: string): void
   once (event: 'close', listener: () => void): unknown
 }
 
+/** Writes `wire` (one or more complete frames) to the socket; `payloads` are the same frames unframed. */
+export type FrameWriter = (socket: Subscriber, wire: Buffer, payloads: readonly Buffer[]) => void
+
 export interface HubOptions {
   maxSubscriptions: number
   maxBufferedBytes: number
+  write: FrameWriter
+  /** Sockets written per event-loop turn during one fan-out. */
+  sliceSize?: number
   /** Called when this instance's first subscriber of a channel arrives (true) or its last leaves (false). */
   onInterest?: (channel: string, on: boolean) => void
 }
@@ -32,19 +39,29 @@ export interface HubStats {
 
 /** The close reason a slow consumer sees, with code 1013 (try again later). */
 export const SLOW_CONSUMER = 'slow consumer'
+export const DEFAULT_SLICE = 1024
 
 const OPEN = 1
-const TEXT = { binary: false } as const
+
+interface Batch { payloads: Buffer[], frames: Buffer[] }
+interface Job { targets: Subscriber[], next: number, wire: Buffer, payloads: Buffer[] }
 
 export class Hub {
   readonly #channels = new Map<string, Set<Subscriber>>()
   readonly #bySocket = new Map<Subscriber, Set<string>>()
   readonly #opts: HubOptions
+  readonly #slice: number
+  #pending = new Map<string, Batch>()
+  #jobs: Job[] = []
+  #scheduled = false
   #subscriptions = 0
   #delivered = 0
   #slow = 0
 
-  constructor (opts: HubOptions) { this.#opts = opts }
+  constructor (opts: HubOptions) {
+    this.#opts = opts
+    this.#slice = opts.sliceSize ?? DEFAULT_SLICE
+  }
 
   subscribe (socket: Subscriber, channel: string): SubscribeOutcome {
     // A socket that is no longer open would never emit the close that removes it again.
@@ -97,25 +114,72 @@ export class Hub {
 
   count (channel: string): number { return this.#channels.get(channel)?.size ?? 0 }
 
-  /** Writes one serialized frame to every local subscriber of `channel`; returns how many got it. */
+  /**
+   * Queues one serialized frame for every local subscriber of `channel` and returns how many there
+   * are; the frame is written at the end of this tick (`flushed()` resolves once it is).
+   */
   deliver (channel: string, frame: string): number {
-    const set = this.#channels.get(channel)
-    if (!set) return 0
-    const bytes = Buffer.from(frame, 'utf8')
-    let sent = 0
-    for (const socket of set) {
-      if (socket.readyState !== OPEN) continue
-      if (socket.bufferedAmount > this.#opts.maxBufferedBytes) {
-        this.#slow++
-        this.remove(socket)
-        socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)
-        continue
-      }
-      socket.send(bytes, TEXT)
-      sent++
+    const subscribers = this.#channels.get(channel)?.size ?? 0
+    if (subscribers === 0) return 0
+    const payload = Buffer.from(frame, 'utf8')
+    let batch = this.#pending.get(channel)
+    if (!batch) this.#pending.set(channel, batch = { payloads: [], frames: [] })
+    batch.payloads.push(payload)
+    batch.frames.push(textFrame(payload))
+    this.#schedule()
+    return subscribers
+  }
+
+  /** Resolves once everything delivered so far has been written. */
+  async flushed (): Promise<void> {
+    while (this.#scheduled || this.#jobs.length > 0 || this.#pending.size > 0) {
+      await new Promise((resolve) => setImmediate(resolve))
     }
-    this.#delivered += sent
-    return sent
+  }
+
+  #schedule (): void {
+    if (this.#scheduled) return
+    this.#scheduled = true
+    setImmediate(this.#run)
+  }
+
+  /** One event-loop turn of writing: up to a slice of sockets, then yield if work is left. */
+  readonly #run = (): void => {
+    this.#scheduled = false
+    if (this.#jobs.length === 0) this.#takePending()
+    let budget = this.#slice
+    while (budget > 0 && this.#jobs.length > 0) {
+      const job = this.#jobs[0]!
+      const end = Math.min(job.targets.length, job.next + budget)
+      for (let i = job.next; i < end; i++) this.#write(job.targets[i]!, job)
+      budget -= end - job.next
+      job.next = end
+      if (job.next === job.targets.length) this.#jobs.shift()
+    }
+    if (this.#jobs.length > 0 || this.#pending.size > 0) this.#schedule()
+  }
+
+  /** Turns this tick's deliveries into jobs: one wire buffer per channel, for a snapshot of its subscribers. */
+  #takePending (): void {
+    for (const [channel, batch] of this.#pending) {
+      const set = this.#channels.get(channel)
+      if (!set || set.size === 0) continue
+      const wire = batch.frames.length === 1 ? batch.frames[0]! : Buffer.concat(batch.frames)
+      this.#jobs.push({ targets: [...set], next: 0, wire, payloads: batch.payloads })
+    }
+    this.#pending = new Map()
+  }
+
+  #write (socket: Subscriber, job: Job): void {
+    if (socket.readyState !== OPEN) return
+    if (socket.bufferedAmount > this.#opts.maxBufferedBytes) {
+      this.#slow++
+      this.remove(socket)
+      socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)
+      return
+    }
+    this.#opts.write(socket, job.wire, job.payloads)
+    this.#delivered += job.payloads.length
   }
 
   stats (): HubStats {

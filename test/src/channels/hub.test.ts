@@ -6,14 +6,38 @@ import { CloseCode } from '../../../src/errors.js'
 class FakeSocket extends EventEmitter implements Subscriber {
   readyState = 1
   bufferedAmount = 0
-  sent: Array<{ data: Buffer, binary: boolean }> = []
+  /** Every write the hub made: the raw wire bytes (one or more frames). */
+  writes: Buffer[] = []
   closedWith: [number, string] | undefined
-  send (data: Buffer, options: { binary: boolean }) { this.sent.push({ data, binary: options.binary }) }
   close (code: number, reason: string) { this.closedWith = [code, reason]; this.readyState = 2 }
 }
 
-const hubWith = (interest: Array<[string, boolean]> = []) =>
-  new Hub({ maxSubscriptions: 2, maxBufferedBytes: 1000, onInterest: (c, on) => interest.push([c, on]) })
+/** Splits server frames (unmasked, as RFC 6455 says a server sends them) into opcode and text. */
+function decode (wire: Buffer): Array<{ opcode: number, fin: boolean, text: string }> {
+  const frames = []
+  let at = 0
+  while (at < wire.length) {
+    const fin = (wire[at]! & 0x80) !== 0
+    const opcode = wire[at]! & 0x0f
+    let length = wire[at + 1]! & 0x7f
+    let offset = at + 2
+    if (length === 126) { length = wire.readUInt16BE(offset); offset += 2 } else if (length === 127) { length = Number(wire.readBigUInt64BE(offset)); offset += 8 }
+    frames.push({ opcode, fin, text: wire.subarray(offset, offset + length).toString() })
+    at = offset + length
+  }
+  return frames
+}
+
+const texts = (s: FakeSocket) => s.writes.flatMap((w) => decode(w).map((f) => f.text))
+
+const hubWith = (interest: Array<[string, boolean]> = [], sliceSize?: number) =>
+  new Hub({
+    maxSubscriptions: 2,
+    maxBufferedBytes: 1000,
+    sliceSize,
+    write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) },
+    onInterest: (c, on) => interest.push([c, on])
+  })
 
 t.test('one delivery writes the same Buffer, as a text frame, to every subscriber', async (t) => {
   const hub = hubWith()
@@ -22,10 +46,11 @@ t.test('one delivery writes the same Buffer, as a text frame, to every subscribe
   hub.subscribe(a, 'news')
   hub.subscribe(b, 'news')
   t.equal(hub.deliver('news', '{"type":"message"}'), 2, 'both subscribers are counted as delivered')
-  t.equal(a.sent[0]!.data, b.sent[0]!.data, 'both sockets got the very same Buffer object')
-  t.equal(a.sent[0]!.binary, false, 'the frame is sent as text')
-  t.equal(a.sent[0]!.data.toString(), '{"type":"message"}', 'the bytes are the serialized frame')
+  await hub.flushed()
+  t.equal(a.writes[0], b.writes[0], 'both sockets got the very same Buffer object')
+  t.same(decode(a.writes[0]!), [{ opcode: 1, fin: true, text: '{"type":"message"}' }], 'the bytes are one final text frame of the serialized message')
   t.equal(hub.deliver('nobody', 'x'), 0, 'a channel without subscribers delivers to nobody and does not throw')
+  t.equal(hub.stats().delivered, 2, 'two frames were written')
 })
 
 t.test('a subscriber over the buffered limit is closed with 1013 and removed everywhere', async (t) => {
@@ -36,7 +61,10 @@ t.test('a subscriber over the buffered limit is closed with 1013 and removed eve
   hub.subscribe(slow, 'b')
   hub.subscribe(ok, 'a')
   slow.bufferedAmount = 1001
-  t.equal(hub.deliver('a', 'x'), 1, 'only the healthy subscriber gets the frame')
+  hub.deliver('a', 'x')
+  await hub.flushed()
+  t.same(texts(ok), ['x'], 'the healthy subscriber gets the frame')
+  t.same(slow.writes, [], 'the slow consumer gets nothing')
   t.same(slow.closedWith, [CloseCode.TryAgainLater, SLOW_CONSUMER], 'the slow consumer is closed with 1013 "slow consumer"')
   t.equal(hub.count('b'), 0, 'the slow consumer left its other channels too')
   t.equal(hub.stats().slowConsumers, 1, 'the slow consumer is counted')
@@ -47,8 +75,9 @@ t.test('sockets that are not open are skipped', async (t) => {
   const closing = new FakeSocket()
   hub.subscribe(closing, 'a')
   closing.readyState = 2
-  t.equal(hub.deliver('a', 'x'), 0, 'a closing socket receives nothing')
-  t.equal(closing.sent.length, 0, 'nothing was written to it')
+  hub.deliver('a', 'x')
+  await hub.flushed()
+  t.equal(closing.writes.length, 0, 'nothing was written to a closing socket')
 })
 
 t.test('subscriptions are capped, idempotent, and undone by the close event', async (t) => {
@@ -67,4 +96,42 @@ t.test('subscriptions are capped, idempotent, and undone by the close event', as
   s.emit('close')
   t.same(hub.stats(), { channels: 0, subscriptions: 0, delivered: 0, slowConsumers: 0 }, 'the close event removed every subscription')
   t.same(interest, [['a', true], ['b', true], ['a', false], ['b', false]], 'interest starts with the first subscriber and ends with the last')
+})
+
+t.test('deliveries in one tick reach each subscriber in one write, in publish order', async (t) => {
+  const hub = hubWith()
+  const s = new FakeSocket()
+  hub.subscribe(s, 'a')
+  for (let i = 0; i < 5; i++) hub.deliver('a', `m${i}`)
+  await hub.flushed()
+  t.equal(s.writes.length, 1, 'five frames went out in a single write')
+  t.same(texts(s), ['m0', 'm1', 'm2', 'm3', 'm4'], 'the frames keep their publish order')
+  hub.deliver('a', 'later')
+  await hub.flushed()
+  t.same(texts(s).at(-1), 'later', 'a later tick is a later write')
+})
+
+t.test('a large fan-out is written in slices, without losing or reordering anything', async (t) => {
+  const hub = new Hub({ maxSubscriptions: 2, maxBufferedBytes: 1000, sliceSize: 3, write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) } })
+  const sockets = Array.from({ length: 10 }, () => new FakeSocket())
+  for (const s of sockets) hub.subscribe(s, 'big')
+  hub.deliver('big', 'first')
+  let turns = 0
+  await new Promise<void>((resolve) => setImmediate(() => { turns++; resolve() }))
+  const afterOneTurn = sockets.filter((s) => s.writes.length > 0).length
+  t.ok(afterOneTurn > 0 && afterOneTurn < 10, `one turn wrote to some but not all sockets (${afterOneTurn} of 10)`)
+  hub.deliver('big', 'second')
+  await hub.flushed()
+  for (const s of sockets) t.same(texts(s), ['first', 'second'], 'every socket got both frames in order')
+  t.equal(turns, 1, 'the test yielded once before checking')
+})
+
+t.test('a frame longer than 125 bytes gets the extended length header', async (t) => {
+  const hub = hubWith()
+  const s = new FakeSocket()
+  hub.subscribe(s, 'a')
+  const long = 'x'.repeat(70_000)
+  hub.deliver('a', long)
+  await hub.flushed()
+  t.same(decode(s.writes[0]!).map((f) => f.text.length), [70_000], 'the decoded payload has the full length')
 })

@@ -1,0 +1,31 @@
+// Server-to-client WebSocket frames built once and written straight to the TCP socket. A broadcast
+// frames its payload once, and a socket that is owed several frames in one tick gets them in one write.
+import * as wsModule from 'ws'
+import type { WebSocket } from 'ws'
+
+interface SenderInternals { _state: number, _queue: unknown[] }
+interface SocketInternals { _sender?: SenderInternals, _socket?: { write (chunk: Buffer): boolean } }
+
+// ws exports its Sender (untyped in @types/ws); its static `frame` is the framing ws itself uses.
+const { Sender } = wsModule as unknown as { Sender: { frame (data: Buffer, opts: object): Buffer[] } }
+const FRAME_OPTIONS = { fin: true, opcode: 0x01, mask: false, readOnly: true, rsv1: false }
+/** ws's Sender state when nothing is being compressed or read from a Blob (always, with deflate off). */
+const SENDER_IDLE = 0
+
+/** A complete unmasked text frame (header and payload) for `payload`. */
+export function textFrame (payload: Buffer): Buffer {
+  const parts = Sender.frame(payload, FRAME_OPTIONS)
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+}
+
+/**
+ * Writes already-framed bytes to a `ws` socket, bypassing its per-send framing. Only valid while ws's
+ * sender is idle (permessage-deflate is off, so it always is); otherwise returns false and the caller
+ * falls back to `send`, which keeps ws's ordering.
+ */
+export function writeFrames (socket: WebSocket, wire: Buffer): boolean {
+  const { _sender: sender, _socket: tcp } = socket as unknown as SocketInternals
+  if (!sender || !tcp || sender._state !== SENDER_IDLE || sender._queue.length > 0) return false
+  tcp.write(wire)
+  return true
+}
