@@ -29,7 +29,6 @@ async function launch (t: Test): Promise<Browser> {
   return browser
 }
 
-
 // One browser for the whole file (each test uses fresh contexts); closed when the file's tests end.
 const browserOnce = launch(t)
 

@@ -30,7 +30,7 @@ async function startCluster (t: Test, n: number): Promise<Cluster> {
 /** Rejects when `p` has not settled within `ms`: the bound the issue asks for, not a speed figure. */
 function within<T> (p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms) })
+  const late = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms) })
   return Promise.race([p, late]).finally(() => clearTimeout(timer))
 }
 

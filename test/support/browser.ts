@@ -162,10 +162,11 @@ ws.on('error', (e) => { document.title = 'error ' + e.stage + ': ' + e.message }
 
 export async function deploy (t: Test, env: Record<string, string> = {}): Promise<Deployment> {
   ensureClientBundles()
-  let target: Server | undefined
+  // The gateway is built after the forwarding listeners exist (it needs their origins).
+  const target: { server?: Server } = {}
   const forward = () => {
-    const server = createServer((req, res) => { target!.emit('request', req, res) })
-    server.on('upgrade', (req, socket, head) => { target!.emit('upgrade', req, socket, head) })
+    const server = createServer((req, res) => { target.server!.emit('request', req, res) })
+    server.on('upgrade', (req, socket, head) => { target.server!.emit('upgrade', req, socket, head) })
     return server
   }
   const ctx: PagesContext = { gateway: '', foreign: '', tokens: { foreign: '', control: '', app: '' } }
@@ -181,7 +182,7 @@ export async function deploy (t: Test, env: Record<string, string> = {}): Promis
   const crossSitePage = `http://127.0.0.1:${p}`
   const hostPage = `http://127.0.0.1:${h}`
   const gw = await build(t, { ALLOWED_ORIGINS: `${sameSitePage},${crossSitePage},${hostPage}`, GATEWAY_ORIGIN: gateway, ...env })
-  target = gw.app.server
+  target.server = gw.app.server
   await gw.addUser('alice', 'user')
   ctx.tokens = { foreign: await gw.token('alice'), control: await gw.token('alice'), app: await gw.token('alice') }
   return { gw, gateway, sameSitePage, crossSitePage, foreignPage, hostPage }

@@ -13,7 +13,7 @@ const PREFIX = 'test:'
 /** Rejects if `p` has not settled within `ms`: the bound the ledger promises, not a speed figure. */
 const settlesWithin = <T>(p: Promise<T>, ms: number) => Promise.race([
   p.then((value) => ({ value }), (error: unknown) => ({ error })),
-  new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms).unref())
+  new Promise<never>((_resolve, reject) => setTimeout(() => reject(new Error(`did not settle within ${ms} ms`)), ms).unref())
 ])
 
 const connect = async (t: Test, url: string) => {
