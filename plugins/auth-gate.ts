@@ -15,7 +15,8 @@ import { awaitFirstMessage, type PendingFailure } from '../src/auth/pending.js'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { verifyPresented, type Presented, type Verified, type VerifierDeps } from '../src/auth/verifier.js'
 import { CloseCode, CloseReason, Errors } from '../src/errors.js'
-import type { WebSocketHandler } from './websocket.js'
+import { releaseHandshake } from '../src/ws/release.js'
+import { handleSocketError, type WebSocketHandler } from './websocket.js'
 
 export const CHALLENGES = ['Basic realm="wsgate", charset="UTF-8"', 'Bearer realm="wsgate"']
 
@@ -128,8 +129,13 @@ export default fp(async (fastify) => {
     const conn = fastify.connections.add(socket, user)
     socket.once('close', () => fastify.connections.remove(conn))
     socket.send(JSON.stringify({ type: 'hello', user: user.name, method: user.method }))
-    return handler(socket, request)
+    const handled = handler(socket, request)
+    releaseHandshake(socket, request.raw.socket, onSocketError)
+    return handled
   }
+
+  /** One error listener shared by every open socket. */
+  function onSocketError (this: WebSocket, err: Error) { handleSocketError(fastify.log, err, this) }
 
   fastify.decorate('gateWebSocketHandler', (handler: WebSocketHandler): WebSocketHandler => {
     return function gated (this: unknown, socket, request) {

@@ -111,9 +111,9 @@ export default fp(async (fastify) => {
       ? JSON.stringify({ type: 'error', code, message, channel })
       : errorFrame(code, message)
 
-  fastify.wsFrames.set('subscribe', async (frame, { socket, request }) => {
+  fastify.wsFrames.set('subscribe', async (frame, { socket, user }) => {
     const channel = frame.channel as string
-    const result = channels.subscribe(socket, request.user!, channel)
+    const result = channels.subscribe(socket, user, channel)
     if (!result.ok) {
       if (result.close) return socket.close(CloseCode.Forbidden, 'channel refused')
       return socket.send(channelError(result.code, result.message, channel))

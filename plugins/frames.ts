@@ -13,8 +13,7 @@ export default fp(async (fastify) => {
   fastify.decorate('wsFrames', frames)
 
   // In-band refresh: a fresh token for the same user extends the connection's lifetime.
-  frames.set('refresh', async (frame, { socket, request }) => {
-    const user = request.user!
+  frames.set('refresh', async (frame, { socket, user }) => {
     if (typeof frame.token !== 'string') {
       socket.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: 'refresh needs a string "token"' }))
       return

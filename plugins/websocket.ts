@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import type { WebSocket } from 'ws'
-import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { selectSubprotocol } from '../src/auth/extractors/subprotocol.js'
 import { CloseCode, CloseReason, Errors } from '../src/errors.js'
 
@@ -13,6 +13,21 @@ export type WebSocketHandler = (socket: WebSocket, request: FastifyRequest) => v
 function upgradeRequired (_request: FastifyRequest, reply: FastifyReply): never {
   reply.header('Upgrade', 'websocket')
   throw new Errors.UpgradeRequired()
+}
+
+/**
+ * What a socket's 'error' means. Protocol errors (bad UTF-8, oversize, bad framing) and resets: ws has
+ * already sent the close frame with the right code (1007, 1009, 1002…) or the peer is gone: debug.
+ * Anything else is a handler's failure: logged, and the socket closes with 1011. Never logs the URL.
+ */
+export function handleSocketError (log: FastifyBaseLogger, err: Error, socket: WebSocket): void {
+  const code = (err as NodeJS.ErrnoException).code
+  if (code?.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE') {
+    log.debug({ code }, 'websocket protocol error')
+    return
+  }
+  log.error({ err: { type: err.name, message: err.message, code } }, 'websocket handler failed')
+  if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
 }
 
 export default fp(async (fastify) => {
@@ -36,17 +51,6 @@ export default fp(async (fastify) => {
       clientTracking: true,
       handleProtocols: (offered: Set<string>) => selectSubprotocol(offered)
     },
-    // Protocol errors (bad UTF-8, oversize, bad framing) and resets: ws has already sent the close frame
-    // with the right code (1007, 1009, 1002…) or the peer is gone. Anything else is a handler's failure.
-    // Neither is logged with the request's URL.
-    errorHandler (err, socket, request) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code?.startsWith('WS_ERR_') || code === 'ECONNRESET' || code === 'EPIPE') {
-        request.log.debug({ code }, 'websocket protocol error')
-        return
-      }
-      request.log.error({ err: { type: err.name, message: err.message, code } }, 'websocket handler failed')
-      if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
-    }
+    errorHandler (err, socket, request) { handleSocketError(request.log, err, socket) }
   })
 }, { name: 'websocket', fastify: '5.x', dependencies: ['config'] })

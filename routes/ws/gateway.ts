@@ -5,7 +5,7 @@ import { serveClientFrames } from '../../src/ws/session.js'
 
 const ws: FastifyPluginAsync = async (fastify) => {
   fastify.get('/', { websocket: true }, (socket, request) => {
-    serveClientFrames(fastify, socket, request)
+    serveClientFrames(fastify, socket, request.user!)
   })
 }
 

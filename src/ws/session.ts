@@ -1,5 +1,6 @@
 // The client protocol on /ws after `hello`: JSON frames in, JSON frames out, errors as error frames.
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance } from 'fastify'
+import type { RequestUser } from '../auth/request-user.js'
 import type { RawData, WebSocket } from 'ws'
 import { Errors } from '../errors.js'
 
@@ -22,16 +23,20 @@ export function parseClientFrame (data: RawData, isBinary: boolean): Record<stri
   return frame as Record<string, unknown>
 }
 
-export type FrameHandler = (frame: Record<string, unknown>, ctx: { socket: WebSocket, request: FastifyRequest }) => void | Promise<void>
+/** What a frame handler gets besides the frame: the socket and its authenticated user (not the upgrade request, which is not kept). */
+export interface FrameContext { socket: WebSocket, user: RequestUser }
 
-export function serveClientFrames (fastify: FastifyInstance, socket: WebSocket, request: FastifyRequest): void {
+export type FrameHandler = (frame: Record<string, unknown>, ctx: FrameContext) => void | Promise<void>
+
+export function serveClientFrames (fastify: FastifyInstance, socket: WebSocket, user: RequestUser): void {
+  const ctx: FrameContext = { socket, user }
   socket.on('message', (data, isBinary) => {
     const frame = parseClientFrame(data, isBinary)
     if (typeof frame === 'string') return socket.send(frame)
     const handler = fastify.wsFrames.get(frame.type as string)
     if (!handler) return socket.send(errorFrame('unknown_type', 'unknown frame type'))
     Promise.resolve()
-      .then(() => handler(frame, { socket, request }))
+      .then(() => handler(frame, ctx))
       .catch((err: unknown) => {
         const status = (err as { statusCode?: number }).statusCode ?? 500
         if (status >= 500 && !(err instanceof Errors.Unavailable)) fastify.log.error({ err: { message: (err as Error).message } }, 'frame handler failed')

@@ -10,8 +10,8 @@ import { rawUpgrade } from '../../support/upgrade.js'
 const gw = await build(t, { AUTH_TIMEOUT: '0.3' })
 await gw.addUser('bob')
 // A frame type only these tests use, to see exactly when a frame is served.
-gw.app.wsFrames.set('test.echo', (frame, { socket, request }) => {
-  socket.send(JSON.stringify({ type: 'test.echoed', user: request.user!.name, n: frame.n }))
+gw.app.wsFrames.set('test.echo', (frame, { socket, user }) => {
+  socket.send(JSON.stringify({ type: 'test.echoed', user: user.name, n: frame.n }))
 })
 
 const basic = (text: string) => 'Basic ' + Buffer.from(text).toString('base64')
