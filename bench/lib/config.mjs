@@ -23,7 +23,7 @@ const ALL_SCENARIOS = ['handshake', 'memory', 'broadcast', 'echo']
 export const cfg = {
   quick,
   servers: /** @type {import('./servers.mjs').ServerKey[]} */ (list(env.BENCH_SERVERS, ALL_SERVERS)),
-  scenarios: list(env.BENCH_SCENARIOS, ALL_SCENARIOS),
+  scenarios: env.BENCH_SCENARIOS === 'none' ? [] : list(env.BENCH_SCENARIOS, ALL_SCENARIOS),
   rounds: num(env.BENCH_ROUNDS, quick ? 1 : 3),
   methods: list(env.BENCH_METHODS, WSGATE_METHODS),
   /** handshakes per (server, method) and round, and how many run at once */
@@ -36,7 +36,7 @@ export const cfg = {
   /** subscriber counts for the broadcast figures */
   bcastSubs: list(env.BENCH_BCAST_SUBS, quick ? ['500', '1500'] : ['5000', '15000']).map(Number),
   ticks: num(env.BENCH_TICKS, quick ? 10 : 20),
-  tickMs: num(env.BENCH_TICK_MS, 200),
+  tickMs: num(env.BENCH_TICK_MS, quick ? 200 : 500),
   bursts: num(env.BENCH_BURSTS, quick ? 2 : 3),
   burstSize: num(env.BENCH_BURST_SIZE, quick ? 10 : 20),
   payload: num(env.BENCH_PAYLOAD, 64),

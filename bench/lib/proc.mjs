@@ -143,6 +143,31 @@ export function cpuMs (pid) {
   } catch { return null }
 }
 
+/**
+ * CPU time of the whole machine (user+nice+system, all cores) and of this process tree
+ * (this process and every child it has reaped), in ms. Their difference over a phase is what
+ * other processes used: a check that the machine was idle while we measured.
+ */
+export function cpuSnapshot () {
+  try {
+    const [, ...f] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/)
+    const busy = (Number(f[0]) + Number(f[1]) + Number(f[2])) * TICK_MS
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const g = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const own = (Number(g[11]) + Number(g[12]) + Number(g[13]) + Number(g[14])) * TICK_MS
+    return { at: Date.now(), busy, own }
+  } catch { return null }
+}
+
+/**
+ * Share of one core that other processes used between two snapshots, in %.
+ * @param {ReturnType<typeof cpuSnapshot>} a @param {ReturnType<typeof cpuSnapshot>} b
+ */
+export function otherCpuPct (a, b) {
+  if (!a || !b || b.at <= a.at) return null
+  return Math.max(0, ((b.busy - a.busy) - (b.own - a.own)) / (b.at - a.at)) * 100
+}
+
 let probeId = 0
 /**
  * Asks a server's preloaded probe for process.memoryUsage(), after a GC if possible.
@@ -166,10 +191,18 @@ export function probe (child, gc = true, timeoutMs = 10_000) {
 }
 
 /**
+ * @typedef {object} Worker  a load process and its IPC caller
+ * @property {import('node:child_process').ChildProcess} child
+ * @property {(cmd: string, args?: any) => Promise<any>} call
+ */
+
+/**
  * Starts load processes on the load CPU and returns IPC callers for them.
  * @param {number} n
+ * @returns {Promise<Worker[]>}
  */
 export async function startWorkers (n) {
+  /** @type {Worker[]} */
   const workers = []
   for (let i = 0; i < n; i++) {
     const child = spawnNode({ args: ['--max-old-space-size=4096', WORKER], cpu: LOAD_CPU, ipc: true })
@@ -205,7 +238,7 @@ export async function startWorkers (n) {
   return workers
 }
 
-/** @param {Array<{child: import('node:child_process').ChildProcess, call: (cmd: string, args?: any) => Promise<any>}>} workers */
+/** @param {Worker[]} workers */
 export async function stopWorkers (workers) {
   await Promise.all(workers.map(async (w) => {
     try { await Promise.race([w.call('exit'), new Promise((resolve) => setTimeout(resolve, 2000))]) } catch {}

@@ -111,14 +111,24 @@ class WsgateAuth {
     if (login.status >= 200 && login.status < 300 && setCookie?.length) {
       const cookie = setCookie.map((c) => c.split(';')[0]).join('; ')
       const headers = { cookie, origin }
-      if ((await this.#tryMint(headers)).token) { this.mintHeaders = headers; this.strategy = 'session cookie'; return }
+      if ((await this.#tryMint(headers)).token) {
+        this.mintHeaders = headers
+        this.strategy = 'session cookie'
+        this.notes.push('tokens minted ahead of each timed part through POST /auth/token with the admin\'s session cookie')
+        return
+      }
     }
     const first = await this.#tryMint({ authorization: this.basic })
     if (!first.token) throw new NotAvailable(`POST /auth/token → ${first.status}${first.text ? ` ${first.text.slice(0, 100)}` : ''}`)
     const bearer = { authorization: `Bearer ${first.token}` }
     const a = await this.#tryMint(bearer)
     const b = a.token ? await this.#tryMint(bearer) : { token: null }
-    if (a.token && b.token) { this.mintHeaders = bearer; this.strategy = 'admin Bearer'; return }
+    if (a.token && b.token) {
+      this.mintHeaders = bearer
+      this.strategy = 'admin Bearer'
+      this.notes.push('tokens minted ahead of each timed part through POST /auth/token with a reusable admin Bearer token')
+      return
+    }
     this.mintHeaders = { authorization: this.basic }
     this.strategy = 'HTTP Basic'
     this.notes.push(`tokens minted with HTTP Basic (POST /auth/login → ${login.status}; no reusable Bearer): one password hash per token, slow`)
@@ -155,14 +165,16 @@ class WsgateAuth {
     return tokens
   }
 
-  /** Works out how /api/publish accepts the admin, and stocks `n` Bearer tokens for it. */
+  /** Works out how /api/publish accepts the admin, and stocks `n` Bearer tokens for it. @param {number} n */
   async preparePublish (n) {
     if (this.publishWith === null) {
       const [t] = await this.mint(1)
       const probeBody = { channel: 'bench-probe', data: { probe: true } }
       const r = await request({ port: this.port, method: 'POST', path: '/api/publish', headers: { authorization: `Bearer ${t}` }, body: probeBody })
-      if (r.status === 202 || r.status === 200) this.publishWith = 'bearer'
-      else {
+      if (r.status === 202 || r.status === 200) {
+        this.publishWith = 'bearer'
+        this.notes.push('published through POST /api/publish with a fresh single-use admin Bearer token per message')
+      } else {
         const r2 = await request({ port: this.port, method: 'POST', path: '/api/publish', headers: { authorization: this.basic }, body: probeBody })
         if (r2.status === 202 || r2.status === 200) {
           this.publishWith = 'basic'

@@ -75,7 +75,7 @@ export class Hist {
 
 /** @param {Array<number|null|undefined>} values @returns {number|null} */
 export function median (values) {
-  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b)
+  const v = /** @type {number[]} */ (values.filter((x) => typeof x === 'number' && Number.isFinite(x))).sort((a, b) => a - b)
   if (v.length === 0) return null
   const mid = v.length >> 1
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2

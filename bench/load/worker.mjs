@@ -139,6 +139,7 @@ async function run (a) {
   let fail = 0
   let next = 0
   const addrs = a.spec.localAddresses ?? []
+  const cpu0 = process.cpuUsage()
   const t0 = now()
   const deadline = t0 + a.maxMs
   const lane = async () => {
@@ -166,7 +167,8 @@ async function run (a) {
   }
   await Promise.all(Array.from({ length: Math.max(1, Math.min(a.concurrency, a.count)) }, lane))
   const elapsedMs = now() - t0
-  return { ok, fail, errors, elapsedMs, hist: hist.toJSON(), held: held.size }
+  const cpu = process.cpuUsage(cpu0)
+  return { ok, fail, errors, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, hist: hist.toJSON(), held: held.size }
 }
 
 // ---- deliveries -------------------------------------------------------------------------------
@@ -181,7 +183,10 @@ const rec = {
   lastAt: new Float64Array(0),
   count: new Uint32Array(0),
   /** @type {null | (() => void)} */
-  check: null
+  check: null,
+  /** CPU used by this load process since `arm` */
+  cpu: process.cpuUsage(),
+  wall: 0
 }
 
 /** @param {Buffer} data @param {number} from */
@@ -228,6 +233,7 @@ async function runEcho (a) {
   echo.hist = new Hist()
   echo.count = 0
   echo.on = true
+  const cpu0 = process.cpuUsage()
   const t0 = now()
   echo.until = t0 + a.durationMs
   for (const c of held) { c.tag = 1; c.sentAt = now(); c.sendFrame(echo.frame) }
@@ -237,7 +243,8 @@ async function runEcho (a) {
   while (now() < stop && [...held].some((c) => c.tag === 1)) await new Promise((resolve) => setTimeout(resolve, 10))
   echo.on = false
   const elapsedMs = now() - t0
-  return { count: echo.count, elapsedMs, hist: echo.hist.toJSON(), conns: held.size }
+  const cpu = process.cpuUsage(cpu0)
+  return { count: echo.count, elapsedMs, cpuMs: (cpu.user + cpu.system) / 1000, hist: echo.hist.toJSON(), conns: held.size }
 }
 
 // ---- IPC --------------------------------------------------------------------------------------
@@ -247,6 +254,8 @@ const commands = {
   handshake: (a) => run({ ...a, keep: false }),
   open: (a) => run({ ...a, keep: true }),
   arm (a) {
+    rec.cpu = process.cpuUsage()
+    rec.wall = now()
     rec.on = true
     rec.hist = new Hist()
     rec.received = 0
@@ -264,7 +273,10 @@ const commands = {
       rec.check()
     })
     rec.on = false
+    const cpu = process.cpuUsage(rec.cpu)
     return {
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      wallMs: now() - rec.wall,
       received: rec.received,
       first: rec.first,
       last: rec.last,

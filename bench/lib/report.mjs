@@ -1,0 +1,213 @@
+// Turns the measurement entries of all rounds into medians and in-round ratios, and writes
+// bench/results/latest.json and latest.md (the table the README quotes).
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fmt, median, ratio } from './stats.mjs'
+import { pinning, tools } from './proc.mjs'
+
+/** @typedef {import('./scenarios.mjs').Entry} Entry */
+
+export const PEERS = ['fastify', 'raw', 'socketio']
+const PEER_LABEL = /** @type {Record<string,string>} */ ({ fastify: 'fastify-ws', raw: 'raw ws', socketio: 'socket.io' })
+
+export function machine () {
+  let model = os.cpus()[0]?.model ?? 'unknown'
+  try {
+    const m = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))
+    if (m) model = m[1].trim()
+  } catch {}
+  return {
+    cpu: model,
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    date: new Date().toISOString(),
+    pinning: pinning ? 'servers on CPU 0, load processes and orchestrator on CPU 1 (taskset)' : 'none',
+    nofile: tools.nofile
+  }
+}
+
+/**
+ * The peer entry a wsgate entry is compared with, in the same round.
+ * @param {Entry[]} entries @param {Entry} e @param {string} peer
+ */
+function peerOf (entries, e, peer) {
+  return entries.find((x) => x.round === e.round && x.server === peer && x.scenario === e.scenario &&
+    (e.scenario === 'handshake' || x.variant === e.variant) && !x.na)
+}
+
+/** @param {Entry[]} entries */
+export function summarize (entries) {
+  /** @type {Map<string, Entry[]>} */
+  const groups = new Map()
+  for (const e of entries) {
+    const key = `${e.scenario}|${e.variant}|${e.server}`
+    if (!groups.has(key)) groups.set(key, [])
+    groups.get(key)?.push(e)
+  }
+  const rows = []
+  for (const list of groups.values()) {
+    const first = list[0]
+    const ok = list.filter((e) => !e.na)
+    /** @type {Record<string, number|null>} */
+    const metrics = {}
+    const names = new Set(ok.flatMap((e) => Object.keys(e.metrics)))
+    for (const m of names) metrics[m] = median(ok.map((e) => e.metrics[m]))
+    /** @type {Record<string, Record<string, number|null>>} in-round ratios wsgate / peer, medians */
+    const ratios = {}
+    if (first.server === 'wsgate') {
+      for (const peer of PEERS) {
+        /** @type {Record<string, number|null>} */
+        const r = {}
+        for (const m of names) {
+          r[m] = median(ok.map((e) => {
+            const p = peerOf(entries, e, peer)
+            return p ? ratio(e.metrics[m], p.metrics[m]) : null
+          }))
+        }
+        ratios[PEER_LABEL[peer]] = r
+      }
+    }
+    rows.push({
+      scenario: first.scenario,
+      variant: first.variant,
+      server: first.server,
+      label: first.label,
+      rounds: ok.length,
+      metrics,
+      ratios,
+      na: ok.length === 0 ? first.na ?? 'no result' : undefined,
+      naRounds: list.filter((e) => e.na).map((e) => `round ${e.round}: ${e.na}`),
+      /** the worst share of a core that other processes took while this was measured */
+      otherCpuPct: list.reduce((m, e) => Math.max(m, e.otherCpuPct ?? 0), 0),
+      notes: [...new Set(list.flatMap((e) => e.notes ?? []))]
+    })
+  }
+  return rows
+}
+
+/** @typedef {ReturnType<typeof summarize>[number]} Row */
+
+/** @param {Row} row @param {string} metric */
+function ratioCells (row, metric) {
+  if (row.server !== 'wsgate') return PEERS.map(() => '')
+  return PEERS.map((p) => {
+    const v = row.ratios[PEER_LABEL[p]]?.[metric]
+    return v === null || v === undefined ? '–' : `${fmt(v, 2)}×`
+  })
+}
+
+/** @param {string[]} head @param {string[][]} body */
+function table (head, body) {
+  return [`| ${head.join(' | ')} |`, `| ${head.map((h, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n')
+}
+
+const ORDER = /** @type {Record<string, number>} */ ({ wsgate: 0, fastify: 1, raw: 2, socketio: 3 })
+/** @param {Row} a @param {Row} b */
+const byServer = (a, b) => (ORDER[a.server] ?? 9) - (ORDER[b.server] ?? 9)
+
+/**
+ * @param {Row[]} rows @param {any} cfg @param {ReturnType<typeof machine>} mach
+ * @param {{startedAt: string, durationS: number, notes: string[]}} run
+ */
+export function markdown (rows, cfg, mach, run) {
+  /** @type {string[]} */
+  const out = []
+  /** @type {string[]} */
+  const foot = []
+  /** @param {Row} r @param {string} cell */
+  const na = (r, cell) => {
+    if (!r.na) return cell
+    foot.push(`${r.label} ${r.variant}: ${r.na}`)
+    return `n/a[^${foot.length}]`
+  }
+  const ratioHead = PEERS.map((p) => `÷ ${PEER_LABEL[p]}`)
+
+  out.push('# wsgate benchmark', '')
+  out.push(`${mach.date.slice(0, 10)} · ${mach.cpu}, ${mach.cores} cores, ${mach.memoryGiB} GiB · Node ${mach.node} · ${mach.pinning}.`)
+  out.push(`${cfg.rounds} round(s)${cfg.quick ? ' (BENCH_QUICK: smoke sizes, not for quoting)' : ''}; every figure is the median over rounds; ÷ columns are wsgate ÷ that peer, computed within each round, then the median. Run took ${Math.round(run.durationS)} s.`, '')
+
+  const hs = rows.filter((r) => r.scenario === 'handshake').sort((a, b) => byServer(a, b))
+  if (hs.length) {
+    out.push(`## Handshakes (${cfg.hsCount} per run, ${cfg.hsConcurrency} in flight)`, '')
+    out.push('Connected = wsgate\'s `hello` received; peers: the `101` (raw ws, fastify-ws, no auth) or Socket.IO\'s `40{"sid"}` (JWT checked by middleware). Latency is from `connect()` to connected, under that load.', '')
+    out.push(table(['server', 'auth', 'handshakes/s', 'p50 ms', 'p99 ms', 'server CPU µs each', ...ratioHead.map((h) => `rate ${h}`)],
+      hs.map((r) => [r.label, r.server === 'wsgate' ? r.variant : r.server === 'socketio' ? 'JWT (auth packet)' : 'none',
+        na(r, fmt(r.metrics.rate)), r.na ? '' : fmt(r.metrics.p50), r.na ? '' : fmt(r.metrics.p99), r.na ? '' : fmt(r.metrics.cpuUsPerHandshake),
+        ...ratioCells(r, 'rate')])))
+    out.push('')
+  }
+
+  const mem = rows.filter((r) => r.scenario === 'memory').sort(byServer)
+  if (mem.length) {
+    out.push(`## Memory per idle authenticated socket (${cfg.idleSockets} sockets)`, '')
+    out.push('RSS: VmRSS of the server process before and after opening the sockets; heap: `heapUsed` after a forced GC, read through the preloaded probe. Divided by the sockets held.', '')
+    out.push(table(['server', 'RSS KiB/socket', 'heap KiB/socket', `RSS at ${cfg.idleSockets} MiB`, ...ratioHead.map((h) => `RSS ${h}`), ...ratioHead.map((h) => `heap ${h}`)],
+      mem.map((r) => [r.label, na(r, fmt(r.metrics.rssPerSocketKiB)), r.na ? '' : fmt(r.metrics.heapPerSocketKiB), r.na ? '' : fmt(r.metrics.rssAfterMiB),
+        ...ratioCells(r, 'rssPerSocketKiB'), ...ratioCells(r, 'heapPerSocketKiB')])))
+    out.push('')
+  }
+
+  const bc = rows.filter((r) => r.scenario.startsWith('broadcast:'))
+    .sort((a, b) => Number(a.scenario.split(':')[1]) - Number(b.scenario.split(':')[1]) || a.variant.localeCompare(b.variant) * -1 || byServer(a, b))
+  if (bc.length) {
+    out.push(`## Broadcast (payload ${cfg.payload} B of padding + timestamp)`, '')
+    out.push(`tick: ${cfg.ticks} messages, one every ${cfg.tickMs} ms; deliveries/s = subscribers ÷ median fan-out time (publish → last subscriber). burst: ${cfg.bursts} bursts of ${cfg.burstSize} messages published back to back; deliveries/s = deliveries ÷ (last delivery − first publish), median over bursts. Latency is publish request sent → frame received by a subscriber, over every delivery.`, '')
+    out.push(table(['server', 'subscribers', 'mode', 'deliveries/s', 'p50 ms', 'p99 ms', 'fan-out ms', 'delivered', ...ratioHead.map((h) => `rate ${h}`)],
+      bc.map((r) => {
+        const [subs, mode] = r.variant.split(' ')
+        return [r.label, subs, mode, na(r, fmt(r.metrics.rate)), r.na ? '' : fmt(r.metrics.p50), r.na ? '' : fmt(r.metrics.p99),
+          r.na || r.metrics.fanoutMs === null ? '' : fmt(r.metrics.fanoutMs), r.na ? '' : `${fmt((r.metrics.delivered ?? 0) * 100)} %`,
+          ...ratioCells(r, 'rate')]
+      })))
+    out.push('')
+  }
+
+  const ec = rows.filter((r) => r.scenario === 'echo').sort(byServer)
+  if (ec.length) {
+    out.push(`## Echo (${cfg.echoConns} sockets, closed loop, ${cfg.echoSeconds} s)`, '')
+    out.push(table(['server', 'round trips/s', 'p50 ms', 'p99 ms', 'server CPU µs each', ...ratioHead.map((h) => `rate ${h}`)],
+      ec.map((r) => [r.label, na(r, fmt(r.metrics.rate)), r.na ? '' : fmt(r.metrics.p50), r.na ? '' : fmt(r.metrics.p99), r.na ? '' : fmt(r.metrics.cpuUsPerRoundTrip),
+        ...ratioCells(r, 'rate')])))
+    out.push('')
+  }
+
+  const k = rows.filter((r) => r.scenario === '100k')
+  if (k.length) {
+    out.push('## Many sockets across Redis-linked instances', '')
+    out.push(table(['setup', 'sockets', 'delivered', 'fan-out ms', 'deliveries/s', 'p50 ms', 'p99 ms', 'RSS total MiB', 'RSS KiB/socket'],
+      k.map((r) => [r.variant, na(r, fmt(r.metrics.sockets)), r.na ? '' : `${fmt((r.metrics.delivered ?? 0) * 100)} %`, r.na ? '' : fmt(r.metrics.fanoutMs),
+        r.na ? '' : fmt(r.metrics.rate), r.na ? '' : fmt(r.metrics.p50), r.na ? '' : fmt(r.metrics.p99), r.na ? '' : fmt(r.metrics.rssTotalMiB), r.na ? '' : fmt(r.metrics.rssPerSocketKiB)])))
+    out.push('')
+  }
+
+  const busy = rows.filter((r) => !r.na && (r.metrics.loadCpuPct ?? 0) >= 90)
+    .map((r) => `${r.label} ${r.scenario.split(':')[0]} ${r.variant}: the load core was ${fmt(r.metrics.loadCpuPct)} % busy (server core ${fmt(r.metrics.serverCpuPct)} %), so this figure may be limited by the load side`)
+  const noisy = rows.filter((r) => !r.na && r.otherCpuPct >= 10)
+  if (noisy.length) {
+    const worst = Math.max(...noisy.map((r) => r.otherCpuPct))
+    busy.unshift(`the machine was not idle: other processes used up to ${fmt(worst)} % of a core during ${noisy.length} of ${rows.filter((r) => !r.na).length} measurements (${[...new Set(noisy.map((r) => `${r.label} ${r.scenario.split(':')[0]}`))].slice(0, 6).join(', ')}${noisy.length > 6 ? ', …' : ''}); those figures are unreliable`)
+  }
+  const notes = [...run.notes, ...busy, ...rows.flatMap((r) => r.notes.map((n) => `${r.label} ${r.variant}: ${n}`)),
+    ...rows.filter((r) => !r.na && r.naRounds.length).flatMap((r) => r.naRounds.map((n) => `${r.label} ${r.variant}, ${n}`))]
+  if (notes.length) {
+    out.push('## Notes', '')
+    for (const n of [...new Set(notes)]) out.push(`- ${n}`)
+    out.push('')
+  }
+  if (foot.length) {
+    out.push(...foot.map((f, i) => `[^${i + 1}]: ${f}`), '')
+  }
+  return out.join('\n')
+}
+
+/**
+ * @param {string} dir @param {any} json @param {string} md
+ */
+export function write (dir, json, md) {
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`)
+  writeFileSync(path.join(dir, 'latest.md'), md)
+}

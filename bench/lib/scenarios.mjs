@@ -1,0 +1,456 @@
+// The scenarios: each takes a started server, drives it from fresh load processes, and returns
+// measurement entries. A missing wsgate feature becomes an entry with `na` (the reason), so
+// the suite always completes.
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import net from 'node:net'
+import { Hist, median, now } from './stats.mjs'
+import { SERVER_CPU, freePort, sleep, spawnProc, startWorkers, stop, stopWorkers, tools } from './proc.mjs'
+import { NotAvailable, startWsgate } from './servers.mjs'
+
+/**
+ * @typedef {object} Entry
+ * @property {string} scenario
+ * @property {string} variant
+ * @property {string} server
+ * @property {string} label
+ * @property {Record<string, number|null>} metrics
+ * @property {string} [na]
+ * @property {Record<string, number>} [errors]
+ * @property {string[]} [notes]
+ * @property {number} [round]
+ * @property {number|null} [otherCpuPct]  share of a core other processes used meanwhile
+ */
+
+/** @typedef {import('./servers.mjs').ServerHandle} ServerHandle */
+/** @typedef {import('./proc.mjs').Worker[]} Workers */
+
+/** @param {Record<string, number>|undefined} errors */
+export function topErrors (errors) {
+  if (!errors) return ''
+  return Object.entries(errors).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k, v]) => `${k} ×${v}`).join(', ')
+}
+
+/** @param {Record<string, number>} into @param {Record<string, number>|undefined} from */
+function addErrors (into, from) {
+  for (const [k, v] of Object.entries(from ?? {})) into[k] = (into[k] ?? 0) + v
+  return into
+}
+
+/** The variants a scenario measures for a server (used for n/a rows too). @param {string} scenario @param {string} key @param {any} cfg */
+export function variantsFor (scenario, key, cfg) {
+  if (scenario === 'handshake') return key === 'wsgate' ? cfg.methods : ['connect']
+  if (scenario === 'memory') return [`${cfg.idleSockets}`]
+  if (scenario.startsWith('broadcast:')) {
+    const n = scenario.split(':')[1]
+    return [`${n} tick`, `${n} burst`]
+  }
+  return ['echo']
+}
+
+/** The auth method used for non-handshake scenarios. @param {ServerHandle} srv */
+const mainMethod = (srv) => (srv.key === 'wsgate' ? 'bearer' : srv.methods[0])
+
+/**
+ * Opens `count` sockets spread over the load processes and keeps them.
+ * @param {Workers} workers @param {ServerHandle} srv
+ * @param {{count: number, method: string, path?: string, subscribe?: string, concurrency: number, timeoutMs: number}} o
+ */
+async function openMany (workers, srv, o) {
+  const tokens = await srv.tokens(o.count, o.method)
+  const per = Math.ceil(o.count / workers.length)
+  const spec = srv.spec(o.method, o.path)
+  const t0 = now()
+  const results = await Promise.all(workers.map((w, i) => {
+    const count = Math.max(0, Math.min(per, o.count - i * per))
+    return w.call('open', {
+      spec,
+      tokens: tokens?.slice(i * per, i * per + count),
+      count,
+      concurrency: Math.max(1, Math.round(o.concurrency / workers.length)),
+      timeoutMs: o.timeoutMs,
+      maxMs: Math.max(120_000, count * 20),
+      subscribe: o.subscribe
+    })
+  }))
+  /** @type {Record<string, number>} */
+  const errors = {}
+  let ok = 0
+  for (const r of results) { ok += r.ok; addErrors(errors, r.errors) }
+  return { ok, errors, perWorker: results.map((r) => r.ok), elapsedMs: now() - t0 }
+}
+
+/** @param {number} n @param {any} cfg */
+const loadsFor = (n, cfg) => Math.max(1, Math.ceil(n / cfg.socketsPerLoad))
+
+// ---- handshakes -------------------------------------------------------------------------------
+
+/** @param {ServerHandle} srv @param {any} cfg @param {number} round @returns {Promise<Entry[]>} */
+export async function handshake (srv, cfg, round = 1) {
+  const all = srv.key === 'wsgate' ? cfg.methods : srv.methods
+  // Rotate the method order each round, so no method always runs first on a fresh server.
+  const methods = all.map((/** @type {string} */ _, /** @type {number} */ i) => all[(i + round - 1) % all.length])
+  const workers = await startWorkers(1)
+  const w = workers[0]
+  /** @type {Entry[]} */
+  const out = []
+  try {
+    // Warm the whole server (JIT, heap sizing) once, beyond each method's own warm-up.
+    const first = mainMethod(srv)
+    const warmTokens = await srv.tokens(cfg.hsWarmup * 3, first)
+    await w.call('handshake', { spec: srv.spec(first), tokens: warmTokens, count: cfg.hsWarmup * 3, concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 60_000 })
+    for (const method of methods) {
+      const variant = srv.key === 'wsgate' ? method : 'connect'
+      const entry = { scenario: 'handshake', variant, server: srv.key, label: srv.label, metrics: {} }
+      try {
+        const warm = cfg.hsWarmup
+        const tokens = await srv.tokens(warm + cfg.hsCount, method)
+        const common = { spec: srv.spec(method), concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 180_000 }
+        const wr = await w.call('handshake', { ...common, tokens: tokens?.slice(0, warm), count: warm })
+        if (wr.ok === 0) throw new NotAvailable(`no handshake succeeded (${topErrors(wr.errors)})`)
+        await sleep(300)
+        const c0 = srv.cpuMs()
+        const r = await w.call('handshake', { ...common, tokens: tokens?.slice(warm), count: cfg.hsCount })
+        const c1 = srv.cpuMs()
+        const h = Hist.from(r.hist)
+        if (r.ok < r.fail) throw new NotAvailable(`${r.fail} of ${r.ok + r.fail} handshakes failed (${topErrors(r.errors)})`)
+        Object.assign(entry, {
+          metrics: {
+            rate: (r.ok / r.elapsedMs) * 1000,
+            p50: h.pct(50),
+            p99: h.pct(99),
+            ok: r.ok,
+            fail: r.fail,
+            cpuUsPerHandshake: c0 !== null && c1 !== null && r.ok ? ((c1 - c0) * 1000) / r.ok : null,
+            serverCpuPct: c0 !== null && c1 !== null ? ((c1 - c0) / r.elapsedMs) * 100 : null,
+            loadCpuPct: (r.cpuMs / r.elapsedMs) * 100
+          },
+          errors: r.fail ? r.errors : undefined
+        })
+      } catch (err) {
+        if (!(err instanceof NotAvailable)) throw err
+        Object.assign(entry, { na: err.message })
+      }
+      out.push(entry)
+    }
+  } finally {
+    await stopWorkers(workers)
+  }
+  return out
+}
+
+// ---- memory per idle socket -------------------------------------------------------------------
+
+/** @param {ServerHandle} srv @param {any} cfg @returns {Promise<Entry[]>} */
+export async function memory (srv, cfg) {
+  const n = cfg.idleSockets
+  const entry = /** @type {Entry} */ ({ scenario: 'memory', variant: `${n}`, server: srv.key, label: srv.label, metrics: {} })
+  const workers = await startWorkers(loadsFor(n, cfg))
+  try {
+    const method = mainMethod(srv)
+    // Warm the paths (JIT, lazily built structures) before the baseline.
+    const warmTokens = await srv.tokens(200, method)
+    const wr = await workers[0].call('handshake', { spec: srv.spec(method), tokens: warmTokens, count: 200, concurrency: 16, timeoutMs: cfg.connectTimeoutMs, maxMs: 60_000 })
+    if (wr.ok === 0) throw new NotAvailable(`no handshake succeeded (${topErrors(wr.errors)})`)
+    await sleep(500)
+    const before = await srv.memory()
+    const r = await openMany(workers, srv, { count: n, method, concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
+    if (r.ok < n * 0.99) throw new NotAvailable(`only ${r.ok} of ${n} sockets opened (${topErrors(r.errors)})`)
+    await sleep(cfg.settleMs)
+    const after = await srv.memory()
+    const st = await Promise.all(workers.map((w) => w.call('status')))
+    const alive = st.reduce((a, s) => a + s.held, 0)
+    entry.metrics = {
+      sockets: alive,
+      rssPerSocketKiB: before.rssKiB !== null && after.rssKiB !== null ? (after.rssKiB - before.rssKiB) / alive : null,
+      heapPerSocketKiB: before.heapUsed !== null && after.heapUsed !== null ? (after.heapUsed - before.heapUsed) / 1024 / alive : null,
+      rssBeforeMiB: before.rssKiB !== null ? before.rssKiB / 1024 : null,
+      rssAfterMiB: after.rssKiB !== null ? after.rssKiB / 1024 : null,
+      heapAfterMiB: after.heapUsed !== null ? after.heapUsed / 1048576 : null,
+      openPerSec: (r.ok / r.elapsedMs) * 1000
+    }
+    entry.notes = after.source === 'probe' && after.gc ? [] : [`heap from ${after.source}${after.gc ? ' after a forced GC' : ', without a forced GC'}`]
+    if (alive < r.ok) entry.notes.push(`${r.ok - alive} sockets closed while idle (${topErrors(st.reduce((a, s) => addErrors(a, s.closeReasons), {}))})`)
+    await Promise.all(workers.map((w) => w.call('close')))
+  } catch (err) {
+    if (!(err instanceof NotAvailable)) throw err
+    entry.na = err.message
+  } finally {
+    await stopWorkers(workers)
+  }
+  return [entry]
+}
+
+// ---- broadcast --------------------------------------------------------------------------------
+
+/**
+ * Publishes `count` messages (or as a burst), collects deliveries from every load process.
+ * @param {ServerHandle} srv @param {Workers} workers @param {number[]} held sockets per load process
+ * @param {{count: number, intervalMs: number, pad: string, timeoutMs: number}} o
+ */
+async function deliver (srv, workers, held, o) {
+  await Promise.all(workers.map((w) => w.call('arm', { messages: o.count })))
+  const cpu0 = srv.cpuMs()
+  const wall0 = now()
+  /** @type {number[]} */
+  const sentAt = []
+  /** @type {Promise<number>[]} */
+  const statuses = []
+  const start = now()
+  for (let i = 0; i < o.count; i++) {
+    if (o.intervalMs > 0) {
+      const due = start + i * o.intervalMs
+      const wait = due - now()
+      if (wait > 0) await sleep(wait)
+    }
+    const t = now()
+    sentAt.push(t)
+    statuses.push(srv.publish('bench', { t, i, p: o.pad }).catch((/** @type {Error} */ err) => /** @type {any} */ (err.message)))
+  }
+  const codes = await Promise.all(statuses)
+  /** @type {Array<number|string>} */
+  const bad = codes.filter((c) => c !== 202 && c !== 200)
+  const results = await Promise.all(workers.map((w, k) => w.call('collect', { expected: o.count * held[k], timeoutMs: o.timeoutMs + o.count * o.intervalMs })))
+  const cpu1 = srv.cpuMs()
+  const wall = now() - wall0
+  const hist = new Hist()
+  let received = 0
+  let last = 0
+  let closed = 0
+  let loadCpu = 0
+  for (const r of results) {
+    loadCpu += r.cpuMs
+    hist.merge(Hist.from(r.hist))
+    received += r.received
+    if (r.last > last) last = r.last
+    closed += r.closed
+  }
+  const subs = held.reduce((a, b) => a + b, 0)
+  /** per message: time from publish until its last copy arrived, for messages every subscriber got */
+  const fanout = []
+  for (let i = 0; i < o.count; i++) {
+    let got = 0
+    let at = 0
+    for (const r of results) { got += r.count[i]; if (r.lastAt[i] > at) at = r.lastAt[i] }
+    if (got >= subs && at > 0) fanout.push(at - sentAt[i])
+  }
+  /** busy share of one core while delivering: the server's, and all load processes' together */
+  const serverCpu = cpu0 !== null && cpu1 !== null ? (cpu1 - cpu0) / wall : null
+  return { hist, received, expected: o.count * subs, first: sentAt[0], last, fanout, bad, closed, serverCpu, loadCpu: loadCpu / wall, closeReasons: results.reduce((/** @type {Record<string, number>} */ a, /** @type {any} */ r) => addErrors(a, r.closeReasons), {}) }
+}
+
+/**
+ * Why deliveries went missing, as far as the bench can tell.
+ * @param {{bad: Array<number|string>, closed: number, closeReasons: Record<string, number>, fanout: number[]}} d
+ */
+function lossCauses (d) {
+  const parts = []
+  if (d.bad.length) parts.push(`${d.bad.length} publish(es) answered ${[...new Set(d.bad)].join(', ')}`)
+  if (d.closed) parts.push(`${d.closed} sockets closed (${topErrors(d.closeReasons)})`)
+  if (!parts.length) parts.push('no socket closed and every publish was accepted: late (past BENCH_DELIVERY_TIMEOUT_MS) or dropped by the server')
+  return `; ${parts.join('; ')}`
+}
+
+/** @param {ServerHandle} srv @param {any} cfg @param {number} subs @returns {Promise<Entry[]>} */
+export async function broadcast (srv, cfg, subs) {
+  const base = { scenario: `broadcast:${subs}`, server: srv.key, label: srv.label }
+  const tick = /** @type {Entry} */ ({ ...base, variant: `${subs} tick`, metrics: {} })
+  const burst = /** @type {Entry} */ ({ ...base, variant: `${subs} burst`, metrics: {} })
+  const workers = await startWorkers(loadsFor(subs, cfg))
+  try {
+    await srv.preparePublish(3 + cfg.ticks + cfg.bursts * cfg.burstSize)
+    const r = await openMany(workers, srv, { count: subs, method: mainMethod(srv), subscribe: 'bench', concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
+    if (r.ok < subs * 0.99) throw new NotAvailable(`only ${r.ok} of ${subs} sockets subscribed (${topErrors(r.errors)})`)
+    const held = r.perWorker
+    const pad = 'x'.repeat(cfg.payload)
+    const timeoutMs = cfg.deliveryTimeoutMs
+    const warm = await deliver(srv, workers, held, { count: 2, intervalMs: 100, pad, timeoutMs })
+    if (warm.bad.length) throw new NotAvailable(`publish answered ${warm.bad[0]}`)
+    if (warm.received === 0) throw new NotAvailable('published, but no subscriber received anything')
+
+    const t = await deliver(srv, workers, held, { count: cfg.ticks, intervalMs: cfg.tickMs, pad, timeoutMs })
+    const fan = median(t.fanout)
+    tick.metrics = {
+      subscribers: r.ok,
+      rate: fan ? (r.ok / fan) * 1000 : null,
+      p50: t.hist.pct(50),
+      p99: t.hist.pct(99),
+      fanoutMs: fan,
+      delivered: t.received / t.expected,
+      serverCpuPct: t.serverCpu === null ? null : t.serverCpu * 100,
+      loadCpuPct: t.loadCpu * 100
+    }
+    if (t.received < t.expected) tick.notes = [`${t.expected - t.received} of ${t.expected} deliveries missing${lossCauses(t)}`]
+
+    const hist = new Hist()
+    const rates = []
+    const serverCpu = []
+    const loadCpu = []
+    let received = 0
+    let expected = 0
+    /** @type {string[]} */
+    const notes = []
+    for (let b = 0; b < cfg.bursts; b++) {
+      await sleep(200)
+      const d = await deliver(srv, workers, held, { count: cfg.burstSize, intervalMs: 0, pad, timeoutMs })
+      hist.merge(d.hist)
+      received += d.received
+      expected += d.expected
+      if (d.last > d.first) rates.push((d.received / (d.last - d.first)) * 1000)
+      serverCpu.push(d.serverCpu)
+      loadCpu.push(d.loadCpu)
+      if (d.received < d.expected) notes.push(`burst ${b + 1}: ${d.expected - d.received} of ${d.expected} deliveries missing${lossCauses(d)}`)
+    }
+    burst.metrics = {
+      subscribers: r.ok,
+      rate: median(rates),
+      p50: hist.pct(50),
+      p99: hist.pct(99),
+      fanoutMs: null,
+      delivered: received / expected,
+      serverCpuPct: median(serverCpu) === null ? null : /** @type {number} */ (median(serverCpu)) * 100,
+      loadCpuPct: median(loadCpu) === null ? null : /** @type {number} */ (median(loadCpu)) * 100
+    }
+    if (notes.length) burst.notes = notes
+  } catch (err) {
+    if (!(err instanceof NotAvailable)) throw err
+    tick.na ??= err.message
+    burst.na = err.message
+  } finally {
+    await Promise.all(workers.map((w) => w.call('close').catch(() => {})))
+    await stopWorkers(workers)
+  }
+  return [tick, burst]
+}
+
+// ---- echo -------------------------------------------------------------------------------------
+
+/** @param {ServerHandle} srv @param {any} cfg @returns {Promise<Entry[]>} */
+export async function echo (srv, cfg) {
+  const entry = /** @type {Entry} */ ({ scenario: 'echo', variant: 'echo', server: srv.key, label: srv.label, metrics: {} })
+  const workers = await startWorkers(1)
+  const w = workers[0]
+  const p = srv.key === 'wsgate' ? '/ws/echo' : '/ws'
+  const method = mainMethod(srv)
+  const proto = srv.spec(method).proto
+  try {
+    const one = await openMany(workers, srv, { count: 1, method, path: p, concurrency: 1, timeoutMs: cfg.connectTimeoutMs })
+    if (one.ok === 0) throw new NotAvailable(`no echo route at ${p} (${topErrors(one.errors)})`)
+    const probeRun = await w.call('echo', { durationMs: 500, payload: cfg.payload, proto })
+    if (probeRun.count === 0) throw new NotAvailable(`${p} answered the upgrade but echoed nothing`)
+    await w.call('close')
+    const r = await openMany(workers, srv, { count: cfg.echoConns, method, path: p, concurrency: 16, timeoutMs: cfg.connectTimeoutMs })
+    if (r.ok < cfg.echoConns) throw new NotAvailable(`only ${r.ok} of ${cfg.echoConns} echo sockets opened (${topErrors(r.errors)})`)
+    await w.call('echo', { durationMs: 500, payload: cfg.payload, proto })
+    const c0 = srv.cpuMs()
+    const e = await w.call('echo', { durationMs: cfg.echoSeconds * 1000, payload: cfg.payload, proto })
+    const c1 = srv.cpuMs()
+    const h = Hist.from(e.hist)
+    entry.metrics = {
+      conns: e.conns,
+      rate: (e.count / e.elapsedMs) * 1000,
+      p50: h.pct(50),
+      p99: h.pct(99),
+      cpuUsPerRoundTrip: c0 !== null && c1 !== null && e.count ? ((c1 - c0) * 1000) / e.count : null,
+      serverCpuPct: c0 !== null && c1 !== null ? ((c1 - c0) / e.elapsedMs) * 100 : null,
+      loadCpuPct: (e.cpuMs / e.elapsedMs) * 100
+    }
+    await w.call('close')
+  } catch (err) {
+    if (!(err instanceof NotAvailable)) throw err
+    entry.na = err.message
+  } finally {
+    await stopWorkers(workers)
+  }
+  return [entry]
+}
+
+// ---- 100,000 sockets over six Redis-linked instances (opt-in) ---------------------------------
+
+/** @param {number} port */
+function redisPing (port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port })
+    const timer = setTimeout(() => { s.destroy(); resolve(false) }, 1000)
+    s.on('connect', () => s.write('PING\r\n'))
+    s.on('data', (d) => { clearTimeout(timer); s.destroy(); resolve(d.toString().startsWith('+PONG')) })
+    s.on('error', () => { clearTimeout(timer); resolve(false) })
+  })
+}
+
+/** @param {any} cfg @param {(msg: string) => void} log @returns {Promise<Entry[]>} */
+export async function hundredK (cfg, log) {
+  const k = cfg.k100
+  const entry = /** @type {Entry} */ ({ scenario: '100k', variant: `${k.sockets} / ${k.instances} instances`, server: 'wsgate', label: 'wsgate', metrics: {} })
+  /** @type {ServerHandle[]} */
+  const instances = []
+  /** @type {Workers} */
+  let workers = []
+  /** @type {any} */
+  let redis = null
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wsgate-bench-100k-'))
+  try {
+    let redisUrl = k.redisUrl
+    if (!redisUrl) {
+      if (!tools.redisServer) throw new NotAvailable('redis-server not found; set BENCH_REDIS_URL')
+      const port = await freePort()
+      redis = spawnProc({ cmd: tools.redisServer, args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--maxclients', '10000'], cpu: SERVER_CPU })
+      const deadline = Date.now() + 10_000
+      while (!(await redisPing(port))) {
+        if (Date.now() > deadline) throw new NotAvailable(`redis-server did not answer: ${redis.tail.slice(-2).join(' | ')}`)
+        await sleep(100)
+      }
+      redisUrl = `redis://127.0.0.1:${port}`
+    }
+    log(`100k: redis at ${redisUrl}; starting ${k.instances} wsgate instances`)
+    // The first instance creates the admin user in the shared DATA_DIR; the rest then start together.
+    instances.push(await startWsgate({ redisUrl, dataDir }))
+    instances.push(...await Promise.all(Array.from({ length: k.instances - 1 }, () => startWsgate({ redisUrl, dataDir }))))
+    const per = Math.ceil(k.sockets / k.instances)
+    // One load process per instance while it stays under the fd limit (20,000 per process).
+    const loadsPer = Math.max(1, Math.ceil(per / 18_000))
+    workers = await startWorkers(k.instances * loadsPer)
+    log(`100k: opening ${per} subscribed sockets on each instance from ${workers.length} load processes`)
+    const t0 = now()
+    const opened = await Promise.all(instances.map((srv, i) => openMany(workers.slice(i * loadsPer, (i + 1) * loadsPer), srv, {
+      count: per, method: 'bearer', subscribe: 'bench', concurrency: Math.max(8, Math.round(cfg.openConcurrency / k.instances)), timeoutMs: 30_000
+    })))
+    const total = opened.reduce((a, r) => a + r.ok, 0)
+    /** @type {Record<string, number>} */
+    const errors = {}
+    for (const r of opened) addErrors(errors, r.errors)
+    log(`100k: ${total} sockets subscribed in ${((now() - t0) / 1000).toFixed(1)} s${total < k.sockets ? ` (${topErrors(errors)})` : ''}`)
+    if (total === 0) throw new NotAvailable(`no socket subscribed (${topErrors(errors)})`)
+    await instances[0].preparePublish(k.publishes + 1)
+    const held = opened.flatMap((r) => r.perWorker)
+    const d = await deliver(instances[0], workers, held, { count: k.publishes, intervalMs: 1000, pad: 'x'.repeat(cfg.payload), timeoutMs: 30_000 })
+    if (d.bad.length) throw new NotAvailable(`publish answered ${d.bad[0]}`)
+    let rss = 0
+    for (const srv of instances) rss += (await srv.memory()).rssKiB ?? 0
+    const fan = median(d.fanout)
+    entry.metrics = {
+      sockets: total,
+      delivered: d.received / d.expected,
+      deliveries: d.received,
+      fanoutMs: fan,
+      rate: fan ? (total / fan) * 1000 : null,
+      p50: d.hist.pct(50),
+      p99: d.hist.pct(99),
+      rssTotalMiB: rss / 1024,
+      rssPerSocketKiB: rss / total
+    }
+    if (Object.keys(errors).length) entry.errors = errors
+    if (d.received < d.expected) entry.notes = [`${d.expected - d.received} of ${d.expected} deliveries missing (cross-instance bus?)`]
+  } catch (err) {
+    if (!(err instanceof NotAvailable)) throw err
+    entry.na = err.message
+  } finally {
+    await Promise.all(workers.map((w) => w.call('close').catch(() => {})))
+    await stopWorkers(workers)
+    await Promise.all(instances.map((s) => s.stop()))
+    if (redis) await stop(redis)
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+  return [entry]
+}

@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// `npm run bench`: measures wsgate against a raw `ws` server, Fastify + @fastify/websocket
+// without auth, and Socket.IO 4 with JWT middleware. Each server runs as its own process
+// (pinned to CPU 0), driven by lean load processes (CPU 1); rounds are interleaved and
+// summarised as medians and in-round ratios in bench/results/latest.{json,md}.
+import { cfg } from './lib/config.mjs'
+import { cpuSnapshot, killAll, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
+import { NotAvailable, SERVERS, WSGATE_ENTRY, startServer } from './lib/servers.mjs'
+import { broadcast, echo, handshake, hundredK, memory, variantsFor } from './lib/scenarios.mjs'
+import { machine, markdown, summarize, write } from './lib/report.mjs'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+
+const t0 = Date.now()
+/** @param {string} msg */
+const log = (msg) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`)
+
+for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+  process.once(sig, () => { log(`${sig}: stopping every child`); killAll(); process.exit(130) })
+}
+process.on('exit', killAll)
+
+pinSelf()
+
+/** @type {string[]} */
+const runNotes = []
+if (!pinning) runNotes.push(`no CPU pinning (${tools.taskset ? `${tools.cpus} CPU` : 'taskset not found'}${process.env.BENCH_NO_PIN ? ', BENCH_NO_PIN set' : ''}): servers and load share the cores`)
+if (cfg.servers.includes('wsgate') && !existsSync(WSGATE_ENTRY)) {
+  runNotes.push(`wsgate: ${path.relative(process.cwd(), WSGATE_ENTRY)} not built; run \`npm run build\` first`)
+}
+
+/** @type {string[]} scenario ids in order; broadcast expands per subscriber count */
+const plan = cfg.scenarios.flatMap((s) => (s === 'broadcast' ? cfg.bcastSubs.map((n) => `broadcast:${n}`) : [s]))
+
+/**
+ * @param {string} scenario
+ * @param {import('./lib/servers.mjs').ServerHandle} srv
+ * @param {number} round
+ */
+function runScenario (scenario, srv, round) {
+  if (scenario === 'handshake') return handshake(srv, cfg, round)
+  if (scenario === 'memory') return memory(srv, cfg)
+  if (scenario.startsWith('broadcast:')) return broadcast(srv, cfg, Number(scenario.split(':')[1]))
+  return echo(srv, cfg)
+}
+
+/** @type {import('./lib/scenarios.mjs').Entry[]} */
+const entries = []
+
+/** Summarises what has been measured so far and writes latest.{json,md}. @param {string[]} extra */
+function finish (extra = []) {
+  const rows = summarize(entries)
+  const mach = machine()
+  const durationS = (Date.now() - t0) / 1000
+  const notes = [...new Set([...runNotes, ...extra])]
+  const md = markdown(rows, cfg, mach, { startedAt: new Date(t0).toISOString(), durationS, notes })
+  write(cfg.out, { machine: mach, config: cfg, durationS, summary: rows, entries, notes }, md)
+  return { md, durationS }
+}
+
+// A last-resort bound on the whole run: every loop is bounded, but a hang must still end.
+const maxMinutes = Number(process.env.BENCH_MAX_MINUTES ?? (cfg.quick ? 10 : 60))
+setTimeout(() => {
+  log(`BENCH_MAX_MINUTES (${maxMinutes}) reached: writing partial results and stopping`)
+  killAll()
+  finish([`stopped after ${maxMinutes} minutes (BENCH_MAX_MINUTES): results are partial`])
+  process.exit(1)
+}, maxMinutes * 60_000).unref()
+
+log(`servers: ${cfg.servers.join(', ')}; scenarios: ${plan.join(', ')}; rounds: ${cfg.rounds}${cfg.quick ? ' (quick)' : ''}`)
+
+for (let round = 1; round <= cfg.rounds; round++) {
+  // Rotate the server order each round so no server always runs first (warm caches, page cache).
+  const order = cfg.servers.map((_, i) => cfg.servers[(i + round - 1) % cfg.servers.length])
+  for (const scenario of plan) {
+    for (const key of order) {
+      const label = SERVERS[key].label
+      const started = Date.now()
+      const cpu0 = cpuSnapshot()
+      /** @type {import('./lib/scenarios.mjs').Entry[]} */
+      let got
+      /** @type {import('./lib/servers.mjs').ServerHandle|undefined} */
+      let srv
+      try {
+        srv = await startServer(key)
+        got = await runScenario(scenario, srv, round)
+        for (const n of srv.notes) runNotes.push(`${label}: ${n}`)
+      } catch (err) {
+        const reason = err instanceof NotAvailable ? err.message : `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
+        if (!(err instanceof NotAvailable)) log(`${label} ${scenario}: ${/** @type {Error} */ (err).stack}`)
+        got = variantsFor(scenario, key, cfg).map((/** @type {string} */ variant) => ({ scenario, variant, server: key, label, metrics: {}, na: reason }))
+      } finally {
+        if (srv) await srv.stop()
+      }
+      const other = otherCpuPct(cpu0, cpuSnapshot())
+      for (const e of got) {
+        e.round = round
+        e.otherCpuPct = other
+        entries.push(e)
+        const m = e.metrics
+        const show = e.na
+          ? `n/a: ${e.na}`
+          : Object.entries(m).filter(([k]) => ['rate', 'p50', 'p99', 'rssPerSocketKiB', 'heapPerSocketKiB', 'delivered', 'serverCpuPct', 'loadCpuPct'].includes(k))
+            .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')
+        log(`round ${round}/${cfg.rounds} ${scenario.padEnd(15)} ${label.padEnd(10)} ${e.variant.padEnd(13)} ${show}`)
+      }
+      log(`  (${((Date.now() - started) / 1000).toFixed(1)} s; other processes used ${other === null ? '?' : other.toFixed(0)} % of a core meanwhile)`)
+    }
+  }
+}
+
+if (cfg.k100.on) {
+  log(`100k scenario: ${cfg.k100.sockets} sockets over ${cfg.k100.instances} instances`)
+  try {
+    const got = await hundredK(cfg, log)
+    for (const e of got) { e.round = 1; entries.push(e); log(`100k: ${e.na ? `n/a: ${e.na}` : JSON.stringify(e.metrics)}`) }
+  } catch (err) {
+    log(`100k: ${/** @type {Error} */ (err).stack}`)
+    entries.push({ scenario: '100k', variant: `${cfg.k100.sockets} / ${cfg.k100.instances} instances`, server: 'wsgate', label: 'wsgate', metrics: {}, na: `error: ${/** @type {Error} */ (err).message}`, round: 1 })
+  }
+}
+
+const { md, durationS } = finish()
+process.stdout.write(`${md}\n`)
+log(`wrote ${path.join(cfg.out, 'latest.json')} and latest.md in ${durationS.toFixed(0)} s`)
+process.exit(0)
