@@ -1,7 +1,8 @@
 // The JWT signing secret: JWT_SECRET when set, else one generated once into DATA_DIR (mode 0600)
 // and reused by every later start (and by every instance sharing that DATA_DIR).
 import { randomBytes } from 'node:crypto'
-import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { ensureDataDir } from './data-dir.js'
 import { join } from 'node:path'
 import { ConfigError } from './config.js'
 
@@ -27,7 +28,7 @@ function readSecret (path: string): Buffer | undefined {
 
 export function resolveJwtSecret (configured: Buffer | undefined, dataDir: string): ResolvedSecret {
   if (configured) return { secret: configured, generated: false }
-  mkdirSync(dataDir, { recursive: true })
+  ensureDataDir(dataDir)
   const path = join(dataDir, SECRET_FILE)
   const existing = readSecret(path)
   if (existing) return { secret: existing, generated: false, path }

@@ -1,5 +1,6 @@
 // The embedded user store: one SQLite file in DATA_DIR, WAL mode, versioned migrations.
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
+import { chmodSync, existsSync } from 'node:fs'
+import { ensureDataDir } from '../data-dir.js'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { DuplicateUserError, type NewUser, type Revocation, type Role, type User, type UserStore } from './users.js'
@@ -51,7 +52,7 @@ export function migrate (db: Database.Database): void {
 }
 
 export function openSqliteStore (dataDir: string): UserStore {
-  mkdirSync(dataDir, { recursive: true })
+  ensureDataDir(dataDir)
   const file = join(dataDir, 'wsgate.db')
   const db = new Database(file)
   db.pragma('journal_mode = WAL')

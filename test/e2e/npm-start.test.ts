@@ -69,3 +69,15 @@ t.test('bad configuration stops the start with one line naming the key', async (
   t.not(res.status, 0, 'the process exits non-zero')
   t.match(res.stderr, /^wsgate: bad configuration: JWT_SECRET must be at least 32 bytes\n$/, 'one line names JWT_SECRET')
 })
+
+t.test('a DATA_DIR that cannot be created stops the start with one line, at once', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const res = spawnSync(process.execPath, ['dist/src/server.js'], {
+    env: { PATH: process.env.PATH ?? '', DATA_DIR: '/proc/wsgate-cannot-exist' },
+    encoding: 'utf8',
+    timeout: 15_000
+  })
+  t.equal(res.signal, null, 'the process ends by itself (it does not spin)')
+  t.not(res.status, 0, 'the process exits non-zero')
+  t.match(res.stderr, /^wsgate: cannot start: DATA_DIR cannot be created at \/proc\/wsgate-cannot-exist: ENOENT\n$/, 'one line names DATA_DIR')
+})
