@@ -1,6 +1,7 @@
 // Per-socket limits on every upgraded WebSocket, pending or authenticated: a throwing listener closes
 // only its own socket (1011), a message-rate token bucket (1008), the slow-consumer cut-off (1013), and
 // one heartbeat timer per instance that pings every socket and terminates those that missed the last ping.
+import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { CloseCode, CloseReason } from '../src/errors.js'
@@ -42,31 +43,42 @@ interface SocketState { alive: boolean, slow: boolean, bucket: TokenBucket }
 /** Client frames that spend a token: data messages and control frames alike (a ping flood is a flood). */
 const COUNTED = new Set<string | symbol>(['message', 'ping', 'pong'])
 
-type Emit = (event: string | symbol, ...args: unknown[]) => boolean
+/** How a guarded socket's events are admitted and its listeners' failures handled: one object for every socket. */
+export interface EmitGuard {
+  admit (socket: WebSocket, event: string | symbol): boolean
+  onThrow (socket: WebSocket, err: unknown, event: string | symbol): void
+}
+
+const kGuard = Symbol('wsgate.emitGuard')
+type Guarded = WebSocket & { [kGuard]: EmitGuard }
+const baseEmit = EventEmitter.prototype.emit
 const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function'
+
+/** The one `emit` every guarded socket shares (no closure per socket). */
+function guardedEmit (this: Guarded, event: string | symbol, ...args: unknown[]): boolean {
+  const guard = this[kGuard]
+  if (!guard.admit(this, event)) return false
+  // An 'error' without listeners must still throw, as EventEmitter does.
+  if (event === 'error' || this.listenerCount(event) === 0) return baseEmit.apply(this, [event, ...args])
+  for (const listener of this.rawListeners(event)) {
+    try {
+      const result: unknown = Reflect.apply(listener, this, args)
+      if (isThenable(result)) result.then(undefined, (err: unknown) => guard.onThrow(this, err, event))
+    } catch (err) {
+      guard.onThrow(this, err, event)
+      return true
+    }
+  }
+  return true
+}
 
 /**
  * Replaces the socket's `emit` so that a listener that throws (or returns a rejected promise) reaches
- * `onThrow` instead of becoming an uncaught exception, and so that `admit` may drop an event.
+ * `guard.onThrow` instead of becoming an uncaught exception, and so that `guard.admit` may drop an event.
  */
-export function guardEmit (socket: WebSocket, admit: (event: string | symbol) => boolean, onThrow: (err: unknown, event: string | symbol) => void): void {
-  const emit = socket.emit.bind(socket) as Emit
-  const guarded: Emit = (event, ...args) => {
-    if (!admit(event)) return false
-    // An 'error' without listeners must still throw, as EventEmitter does.
-    if (event === 'error' || socket.listenerCount(event) === 0) return emit(event, ...args)
-    for (const listener of socket.rawListeners(event)) {
-      try {
-        const result: unknown = Reflect.apply(listener, socket, args)
-        if (isThenable(result)) result.then(undefined, (err: unknown) => onThrow(err, event))
-      } catch (err) {
-        onThrow(err, event)
-        return true
-      }
-    }
-    return true
-  }
-  socket.emit = guarded as WebSocket['emit']
+export function guardEmit (socket: WebSocket, guard: EmitGuard): void {
+  (socket as Guarded)[kGuard] = guard
+  socket.emit = guardedEmit as WebSocket['emit']
 }
 
 export default fp(async (fastify) => {
@@ -80,15 +92,13 @@ export default fp(async (fastify) => {
     socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)
   }
 
-  wss.on('connection', (socket: WebSocket) => {
-    const state: SocketState = { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) }
-    states.set(socket, state)
-    socket.on('pong', () => { state.alive = true })
-    guardEmit(socket, (event) => {
+  const guard: EmitGuard = {
+    admit (socket, event) {
       if (!COUNTED.has(event)) return true
       // Nothing a client sends after the server started closing is processed.
       if (socket.readyState !== socket.OPEN) return event !== 'message'
-      if (!state.bucket.take()) {
+      const state = states.get(socket)
+      if (state && !state.bucket.take()) {
         socket.close(CloseCode.PolicyViolation, RATE_EXCEEDED)
         return false
       }
@@ -97,11 +107,22 @@ export default fp(async (fastify) => {
         return false
       }
       return true
-    }, (err, event) => {
+    },
+    onThrow (socket, err, event) {
       const e = err as Error
       fastify.log.error({ err: { type: e?.name, message: e?.message, stack: e?.stack }, event }, 'websocket listener failed')
       if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
-    })
+    }
+  }
+  function onPong (this: WebSocket) {
+    const state = states.get(this)
+    if (state) state.alive = true
+  }
+
+  wss.on('connection', (socket: WebSocket) => {
+    states.set(socket, { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) })
+    socket.on('pong', onPong)
+    guardEmit(socket, guard)
   })
 
   const beat = (socket: WebSocket, state: SocketState) => {

@@ -51,13 +51,13 @@ t.test('a token bucket allows a burst of twice the rate, then refills at the rat
 
 t.test('guardEmit still throws an unhandled error event, as EventEmitter does', async (t) => {
   const emitter = new EventEmitter()
-  guardEmit(emitter as unknown as WebSocket, () => true, () => t.fail('onThrow is not called for an unhandled error'))
+  guardEmit(emitter as unknown as WebSocket, { admit: () => true, onThrow: () => t.fail('onThrow is not called for an unhandled error') })
   t.throws(() => emitter.emit('error', new Error('nobody listens')), /nobody listens/, 'an error with no listener is thrown')
 })
 
 t.test('guardEmit hands a once listener its arguments and removes it', async (t) => {
   const emitter = new EventEmitter()
-  guardEmit(emitter as unknown as WebSocket, () => true, () => {})
+  guardEmit(emitter as unknown as WebSocket, { admit: () => true, onThrow: () => {} })
   const seen: unknown[] = []
   emitter.once('message', (a, b) => { seen.push(a, b) })
   emitter.emit('message', 'x', false)
