@@ -2,6 +2,8 @@
 // (when present), so it runs only for authenticated sockets; a plain GET on such a route gets 426.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
+import type { Writable } from 'node:stream'
+import * as wsModule from 'ws'
 import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { selectSubprotocol } from '../src/auth/extractors/subprotocol.js'
@@ -30,12 +32,24 @@ export function handleSocketError (log: FastifyBaseLogger, err: Error, socket: W
   if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
 }
 
+// ws's socket 'close' handler ends the frame receiver even when the socket's 'end' already did; on
+// Node 20 that builds an ERR_STREAM_ALREADY_FINISHED error (a stack capture) per closed socket that
+// nobody ever sees. Ending an ended receiver is a no-op here instead.
+const { Receiver } = wsModule as unknown as { Receiver: { prototype: Writable } }
+const endReceiver = Receiver.prototype.end
+Receiver.prototype.end = function end (this: Writable, ...args: unknown[]) {
+  if (this.writableEnded) return this
+  return Reflect.apply(endReceiver, this, args)
+} as Writable['end']
+
 export default fp(async (fastify) => {
   const { config } = fastify
   // Registered before @fastify/websocket's own onRoute hook, so that hook picks up the rewritten route.
   fastify.addHook('onRoute', (route: RouteOptions & { websocket?: boolean, wsHandler?: unknown }) => {
     if (!route.websocket) return
-    route.config = { ...route.config, websocket: true }
+    // Security headers are for pages: an upgrade answer carries none a browser would use, and
+    // building helmet's middleware on every handshake costs a measurable share of it.
+    route.config = { ...route.config, websocket: true, helmet: { skipRoute: true } } as typeof route.config
     const gate = fastify.hasDecorator('gateWebSocketHandler') ? fastify.gateWebSocketHandler : undefined
     const handler = route.handler as unknown as WebSocketHandler
     // HEAD can never be upgraded: @fastify/websocket answers it with 404 and never runs the handler.
