@@ -22,6 +22,27 @@ const token: FastifyPluginAsync = async (fastify) => {
   })
   fastify.setValidatorCompiler(strictValidator)
 
+  // CORS for exactly the ALLOWED_ORIGINS, with credentials, so a page on an allowed origin of the same
+  // site can mint with its session (`fetch(GATEWAY + '/auth/token', {method: 'POST', credentials: 'include'})`).
+  // Other origins get no CORS headers, and their session calls are refused by the Origin check anyway.
+  const corsOrigins = new Set(fastify.config.ALLOWED_ORIGINS)
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('Vary', 'Origin')
+    const origin = request.headers.origin
+    if (origin !== undefined && corsOrigins.has(origin)) {
+      reply.header('Access-Control-Allow-Origin', origin)
+      reply.header('Access-Control-Allow-Credentials', 'true')
+    }
+  })
+  fastify.options('/token', async (request, reply) => {
+    const origin = request.headers.origin
+    if (origin === undefined || !corsOrigins.has(origin)) throw new Errors.OriginRefused()
+    reply.header('Access-Control-Allow-Methods', 'POST')
+    reply.header('Access-Control-Allow-Headers', 'content-type, authorization')
+    reply.header('Access-Control-Max-Age', '600')
+    return reply.code(204).send()
+  })
+
   fastify.post<{ Body: Static<typeof TokenBody> }>('/token', {
     schema: { body: TokenBody, response: { 200: TokenReply } },
     bodyLimit: 4 * 1024
