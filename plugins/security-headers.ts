@@ -1,7 +1,8 @@
 // Security headers on every HTTP answer (@fastify/helmet) but WebSocket upgrades, which
 // plugins/websocket.ts exempts: a strict Content-Security-Policy, no referrer, nosniff, and no
-// framing. These are defaults: a page sets its own CSP or Referrer-Policy with reply.header() (src/pages/csp.ts does, for pages and the framable cookie iframe), or a route
-// passes `helmet: helmetOptions(config, frameAncestors)` in its options.
+// framing. These are defaults: a page sets its own CSP or Referrer-Policy with reply.header()
+// (src/pages/csp.ts does, for pages and the framable cookie iframe), or a route passes
+// `helmet: helmetOptions(config, frameAncestors)` in its options.
 import fp from 'fastify-plugin'
 import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
 import type { Config } from '../src/config.js'
