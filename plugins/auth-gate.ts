@@ -14,11 +14,11 @@ import { originAllowed } from '../src/auth/origin.js'
 import { awaitFirstMessage, type PendingFailure } from '../src/auth/pending.js'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { verifyPresented, type Presented, type Verified, type VerifierDeps } from '../src/auth/verifier.js'
-import { CloseCode, CloseReason, Errors } from '../src/errors.js'
+import { CHALLENGES, CloseCode, CloseReason, Errors } from '../src/errors.js'
 import { releaseHandshake } from '../src/ws/release.js'
 import { handleSocketError, type WebSocketHandler } from './websocket.js'
 
-export const CHALLENGES = ['Basic realm="wsgate", charset="UTF-8"', 'Bearer realm="wsgate"']
+export { CHALLENGES }
 
 export interface AuthEvent { method: AuthMethod | 'none', ok: boolean, reason: string }
 

@@ -1,14 +1,16 @@
 // Who is calling an HTTP route: a session cookie (only with an allowed Origin), HTTP Basic
 // username:password, or a Bearer token. Routes state which they accept; one function decides.
 import fp from 'fastify-plugin'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import { parseBasic } from '../src/auth/extractors/basic.js'
 import { extractBearer } from '../src/auth/extractors/bearer.js'
 import { originAllowed } from '../src/auth/origin.js'
 import type { RequestUser } from '../src/auth/request-user.js'
-import { Errors } from '../src/errors.js'
+import { CHALLENGES, Errors } from '../src/errors.js'
 import type { Role } from '../src/store/users.js'
 import { SESSION_COOKIE } from './cookie.js'
+
+const UNAUTHORIZED = new Errors.Unauthorized().statusCode
 
 export type CallerMethod = 'session' | 'basic' | 'bearer'
 
@@ -27,6 +29,8 @@ declare module 'fastify' {
     /** The session's user, or undefined. */
     sessionUser (request: FastifyRequest): Promise<RequestUser | undefined>
     isAllowedOrigin (request: FastifyRequest, origin: string | undefined): boolean
+    /** An onRequest hook for routes machines call: `identify`, with the Basic/Bearer challenge on a 401. */
+    requireCaller (opts: CallerOptions): onRequestAsyncHookHandler
   }
 }
 
@@ -74,5 +78,14 @@ export default fp(async (fastify) => {
       if (user) return authorize(user, opts)
     }
     throw new Errors.Unauthorized()
+  })
+
+  fastify.decorate('requireCaller', (opts: CallerOptions): onRequestAsyncHookHandler => async (request, reply) => {
+    try {
+      await fastify.identify(request, opts)
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === UNAUTHORIZED) reply.header('WWW-Authenticate', CHALLENGES)
+      throw err
+    }
   })
 }, { name: 'callers', fastify: '5.x', dependencies: ['config', 'cookie', 'tokens', 'passwords'] })

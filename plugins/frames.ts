@@ -1,7 +1,7 @@
 // The registry of client frame types served on /ws (`fastify.wsFrames`): channels add subscribe and
 // unsubscribe, the gate adds refresh. A type nobody registered gets an `unknown_type` error frame.
 import fp from 'fastify-plugin'
-import type { FrameHandler } from '../src/ws/session.js'
+import { errorFrame, type FrameHandler } from '../src/ws/session.js'
 import { CloseCode, Errors } from '../src/errors.js'
 
 declare module 'fastify' {
@@ -15,7 +15,7 @@ export default fp(async (fastify) => {
   // In-band refresh: a fresh token for the same user extends the connection's lifetime.
   frames.set('refresh', async (frame, { socket, user }) => {
     if (typeof frame.token !== 'string') {
-      socket.send(JSON.stringify({ type: 'error', code: 'bad_frame', message: 'refresh needs a string "token"' }))
+      socket.send(errorFrame('bad_frame', 'refresh needs a string "token"'))
       return
     }
     let name: string
@@ -24,7 +24,7 @@ export default fp(async (fastify) => {
     } catch (err) {
       // An outage of the token state is not the client's fault: keep the socket, let it retry.
       if (err instanceof Errors.Unavailable) {
-        socket.send(JSON.stringify({ type: 'error', code: 'unavailable', message: 'token state unavailable, retry the refresh' }))
+        socket.send(errorFrame('unavailable', 'token state unavailable, retry the refresh'))
         return
       }
       socket.close(CloseCode.Unauthorized, 'refresh refused')

@@ -4,11 +4,11 @@
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
+import { SLOW_CONSUMER } from '../src/channels/hub.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 
 export const RATE_EXCEEDED = 'message rate exceeded'
-/** The close reason of a slow consumer, with 1013 (try again later), as the channel hub sends it. */
-export const SLOW_CONSUMER = 'slow consumer'
+export { SLOW_CONSUMER }
 
 declare module 'fastify' {
   interface FastifyInstance {

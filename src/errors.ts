@@ -30,6 +30,9 @@ export const CloseReason: Record<CloseCode, string> = {
   3008: 'authentication timeout'
 }
 
+/** The WWW-Authenticate challenges sent with a 401 where HTTP Basic or a Bearer token may answer it. */
+export const CHALLENGES = ['Basic realm="wsgate", charset="UTF-8"', 'Bearer realm="wsgate"']
+
 export const Errors = {
   BadRequest: createError('WSG_BAD_REQUEST', '%s', 400),
   Unauthorized: createError('WSG_UNAUTHORIZED', 'authentication required', 401),

@@ -3,7 +3,6 @@
 // with the session (and an allowed Origin); scripts use HTTP Basic or a Bearer token.
 import type { FastifyPluginAsync } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { CHALLENGES } from '../../plugins/auth-gate.js'
 import { strictValidator } from '../../src/strict-validator.js'
 
 // Any name the store may hold, as at login (the store itself does not enforce UserNameSchema).
@@ -18,14 +17,7 @@ const disconnect: FastifyPluginAsync = async (fastify) => {
   fastify.post<{ Body: Static<typeof DisconnectBody> }>('/disconnect', {
     schema: { body: DisconnectBody, response: { 202: DisconnectReply } },
     bodyLimit: 4 * 1024,
-    async onRequest (request, reply) {
-      try {
-        await fastify.identify(request, { accept: ['session', 'basic', 'bearer'], roles: ['admin'], requireOrigin: true })
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 401) reply.header('WWW-Authenticate', CHALLENGES)
-        throw err
-      }
-    }
+    onRequest: fastify.requireCaller({ accept: ['session', 'basic', 'bearer'], roles: ['admin'], requireOrigin: true })
   }, async (request, reply) => {
     const { user } = request.body
     await fastify.bus.control({ type: 'disconnect', user })

@@ -2,7 +2,6 @@
 // subscriber of `channel` on every instance. 202: accepted for delivery (no subscriber is fine).
 import type { FastifyPluginAsync } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
-import { CHALLENGES } from '../../plugins/auth-gate.js'
 import { ChannelNameSchema } from '../../src/channels/names.js'
 import { strictValidator } from '../../src/strict-validator.js'
 
@@ -22,14 +21,7 @@ const publish: FastifyPluginAsync = async (fastify) => {
     schema: { body: PublishBody, response: { 202: PublishReply } },
     bodyLimit: fastify.config.MAX_MESSAGE_BYTES,
     // Who may publish is checked before the body is even parsed.
-    async onRequest (request, reply) {
-      try {
-        await fastify.identify(request, { accept: ['basic', 'bearer'], roles: ['admin', 'service'] })
-      } catch (err) {
-        if ((err as { statusCode?: number }).statusCode === 401) reply.header('WWW-Authenticate', CHALLENGES)
-        throw err
-      }
-    }
+    onRequest: fastify.requireCaller({ accept: ['basic', 'bearer'], roles: ['admin', 'service'] })
   }, async (request, reply) => {
     const { channel, data } = request.body
     await fastify.publish(channel, data)

@@ -2,7 +2,7 @@
 // anyone else → 403 page); without one, HTTP Basic is checked the same way. A browser with neither
 // is sent to the login page, and any other client (or `?auth=basic`) gets 401 with a Basic challenge.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
-import { CHALLENGES } from '../../plugins/auth-gate.js'
+import { CHALLENGES } from '../../src/errors.js'
 import type { RequestUser } from '../../src/auth/request-user.js'
 import { ownOrigin } from '../../src/auth/origin.js'
 import { METRICS_CHANNEL } from '../../src/channels/names.js'
