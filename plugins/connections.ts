@@ -24,7 +24,6 @@ export interface ConnectionRegistry {
   list (): Connection[]
   /** Closes this instance's sockets of `user` opened at or before `openedBefore` (epoch ms); returns how many. */
   closeUser (user: string, code: CloseCode, openedBefore?: number): number
-  closeAll (code: CloseCode): void
 }
 
 declare module 'fastify' {
@@ -74,8 +73,7 @@ export default fp(async (fastify) => {
       return counts
     },
     list () { return [...byUser.values()].flatMap((s) => [...s]) },
-    closeUser,
-    closeAll (code) { for (const user of byUser.keys()) closeUser(user, code) }
+    closeUser
   }
   fastify.decorate('connections', registry)
 

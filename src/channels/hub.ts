@@ -110,8 +110,6 @@ export class Hub {
     }
   }
 
-  channelsOf (socket: Subscriber): ReadonlySet<string> { return this.#bySocket.get(socket) ?? new Set() }
-
   count (channel: string): number { return this.#channels.get(channel)?.size ?? 0 }
 
   /**
