@@ -48,6 +48,7 @@ export class RedisBus implements Bus {
   #sink: (channel: string, frame: string) => void = () => {}
   #closed = false
   #isSynced = false
+  #subscribed = false
   #synced!: Promise<void>
   #markSynced!: () => void
 
@@ -59,7 +60,9 @@ export class RedisBus implements Bus {
     this.#onRemoteFailure = opts.onRemoteFailure ?? (() => {})
     this.#onHandlerError = opts.onHandlerError ?? (() => {})
     this.#unsync()
-    this.#sub.on('close', () => { if (this.#isSynced) this.#unsync() })
+    this.#sub.on('close', () => { this.#subscribed = false; if (this.#isSynced) this.#unsync() })
+    this.#pub.on('close', () => { if (this.#isSynced) this.#unsync() })
+    this.#pub.on('ready', () => { this.#markIfSynced() })
     this.#sub.on('message', (redisChannel: string, message: string) => this.#receive(redisChannel, message))
     // A new connection (first, or after an outage) has no subscriptions: restore all of them.
     this.#sub.on('ready', () => { void this.#subscribeAll() })
@@ -104,7 +107,7 @@ export class RedisBus implements Bus {
     }
   }
 
-  /** Resolves once the subscriber connection is up and subscribed to everything wanted (again, after an outage). */
+  /** Resolves once Redis works both ways again: subscribed to everything wanted, and able to publish. */
   synced (): Promise<void> { return this.#synced }
 
   /** Channels this instance currently wants from Redis. */
@@ -154,6 +157,13 @@ export class RedisBus implements Bus {
       }
     }
     if (this.#sub.status !== 'ready') return
+    this.#subscribed = true
+    this.#markIfSynced()
+  }
+
+  /** Synced means both ways work: subscribed to everything wanted, and the command connection can publish. */
+  #markIfSynced (): void {
+    if (this.#isSynced || !this.#subscribed || this.#sub.status !== 'ready' || this.#pub.status !== 'ready') return
     this.#isSynced = true
     this.#markSynced()
   }
