@@ -5,6 +5,7 @@ import fp from 'fastify-plugin'
 import jwt, { type JWT } from '@fastify/jwt'
 import { Errors } from '../src/errors.js'
 import { resolveJwtSecret } from '../src/secrets.js'
+import { hs256Verifier } from '../src/tokens/hs256.js'
 import { MemoryLedger, type TokenLedger } from '../src/tokens/ledger.js'
 import { RedisLedger } from '../src/tokens/redis-ledger.js'
 import type { User } from '../src/store/users.js'
@@ -67,6 +68,9 @@ export default fp(async (fastify) => {
   fastify.addHook('onClose', async () => { await ledger.close() })
 
   const sessions = (fastify.jwt as unknown as { session: JWT }).session
+  // Signing goes through @fastify/jwt; verification, on every handshake, through the narrower hs256Verifier.
+  const verifyToken = hs256Verifier(secret, TOKEN_AUDIENCE)
+  const verifySession = hs256Verifier(secret, SESSION_AUDIENCE)
   // A revocation at T refuses tokens issued at T too (their order within the millisecond is unknown);
   // tokens issued after it are stamped at least T + 1 (`issuedAt`), so they are never refused.
   const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims > user.tokensValidAfter
@@ -76,7 +80,7 @@ export default fp(async (fastify) => {
   const check = async (token: string): Promise<Authenticated> => {
     let claims: TokenClaims
     try {
-      claims = fastify.jwt.verify<TokenClaims>(token)
+      claims = verifyToken(token) as TokenClaims
     } catch {
       throw new Errors.BadCredentials()
     }
@@ -107,7 +111,7 @@ export default fp(async (fastify) => {
     async authenticateSession (token) {
       let claims: TokenClaims
       try {
-        claims = sessions.verify<TokenClaims>(token)
+        claims = verifySession(token) as TokenClaims
       } catch {
         return undefined
       }

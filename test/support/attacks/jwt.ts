@@ -35,8 +35,8 @@ export const jwtAttacks: AttackGroup = {
       header: { alg: 'HS256', typ: 'JWT', jwk: { kty: 'oct', k: b64url('attacker-key-0123456789-abcdefghij') } },
       key: 'attacker-key-0123456789-abcdefghij'
     })),
-    bearer('kid path tricks with the real signature are simply ignored', 'open bearer',
-      () => forge({ header: { alg: 'HS256', typ: 'JWT', kid: '../../../../etc/passwd' } })),
+    refused('a kid header, even signed with the real secret (wsgate never sets one)', () => ({ header: { alg: 'HS256', typ: 'JWT', kid: '../../../../etc/passwd' } })),
+    refused('the right header with its keys in another order, signed with the real secret', () => ({ header: { typ: 'JWT', alg: 'HS256' } })),
     refused('an unknown critical header parameter', () => ({ header: { alg: 'HS256', typ: 'JWT', crit: ['x-wsgate'], 'x-wsgate': 1 } })),
     refused('crit b64 (unencoded payload, not supported)', () => ({ header: { alg: 'HS256', typ: 'JWT', crit: ['b64'], b64: false } })),
     refused('crit that is not an array', () => ({ header: { alg: 'HS256', typ: 'JWT', crit: 'exp' } })),

@@ -1,0 +1,55 @@
+// Verification of wsgate's own HS256 tokens, on every handshake's path. Narrower than a general JWT
+// library, never looser: the header must be byte for byte the one wsgate signs, so no other
+// algorithm, key or header parameter can be smuggled in; the MAC is compared in constant time, in its one canonical encoding,
+// before the payload is even decoded; then the claims are checked as @fastify/jwt would (required
+// claims and their types, audience, `exp`, `nbf`). Signing stays with @fastify/jwt.
+import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto'
+
+export interface VerifiedClaims { sub: string, jti: string, iat: number, exp: number, aud: string | string[], ims: number, nbf?: number }
+
+/** The one header wsgate's tokens carry (what `@fastify/jwt` signs with `header: { typ: 'JWT' }`). */
+export const HS256_HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')
+
+/** A SHA-256 MAC in base64url without padding. */
+const MAC_CHARS = 43
+
+export class InvalidToken extends Error {
+  override name = 'InvalidToken'
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+function audienceMatches (aud: unknown, audience: string): boolean {
+  if (isString(aud)) return aud === audience
+  return Array.isArray(aud) && aud.length > 0 && aud.every(isString) && aud.includes(audience)
+}
+
+/** A verifier for tokens with audience `audience`: returns the claims, or throws InvalidToken. */
+export function hs256Verifier (secret: Buffer, audience: string): (token: string, now?: number) => VerifiedClaims {
+  const key = createSecretKey(secret)
+  return function verify (token, now = Date.now()) {
+    const headerEnd = token.indexOf('.')
+    const payloadEnd = token.indexOf('.', headerEnd + 1)
+    if (headerEnd === -1 || payloadEnd === -1 || token.indexOf('.', payloadEnd + 1) !== -1) throw new InvalidToken('malformed')
+    if (token.slice(0, headerEnd) !== HS256_HEADER) throw new InvalidToken('unexpected header')
+    // Compared as text: only the canonical encoding of the MAC is accepted (no padding, no '+' or '/').
+    const presented = Buffer.from(token.slice(payloadEnd + 1), 'latin1')
+    const expected = Buffer.from(createHmac('sha256', key).update(token.slice(0, payloadEnd)).digest('base64url'), 'latin1')
+    if (presented.length !== MAC_CHARS || !timingSafeEqual(presented, expected)) throw new InvalidToken('bad signature')
+
+    let claims: Record<string, unknown>
+    try {
+      claims = JSON.parse(Buffer.from(token.slice(headerEnd + 1, payloadEnd), 'base64url').toString('utf8'))
+    } catch {
+      throw new InvalidToken('malformed payload')
+    }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new InvalidToken('malformed payload')
+    const { sub, jti, iat, exp, ims, nbf, aud } = claims
+    if (!isString(sub) || !isString(jti) || !isNumber(iat) || !isNumber(exp) || !isNumber(ims)) throw new InvalidToken('missing claims')
+    if (!audienceMatches(aud, audience)) throw new InvalidToken('wrong audience')
+    if (now > exp * 1000) throw new InvalidToken('expired')
+    if (nbf !== undefined && (!isNumber(nbf) || now < nbf * 1000)) throw new InvalidToken('not yet valid')
+    return claims as unknown as VerifiedClaims
+  }
+}

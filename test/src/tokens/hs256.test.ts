@@ -1,0 +1,78 @@
+// hs256Verifier: accepts exactly what @fastify/jwt signs for wsgate, and refuses every forgery,
+// every other header, and every token whose claims fast-jwt would refuse.
+import t from 'tap'
+import { createHmac } from 'node:crypto'
+import { createSigner } from 'fast-jwt'
+import { HS256_HEADER, hs256Verifier } from '../../../src/tokens/hs256.js'
+
+const secret = Buffer.from('s'.repeat(40))
+const verify = hs256Verifier(secret, 'wsgate')
+const sign = createSigner({ key: secret.toString('utf8'), algorithm: 'HS256', aud: 'wsgate', expiresIn: 30_000, header: { alg: 'HS256', typ: 'JWT' } })
+const claims = () => ({ sub: 'alice', jti: 'j1', ims: Date.now() })
+
+const b64 = (v: unknown) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url')
+/** A token with any header and payload, correctly signed with `key`. */
+const forge = (header: unknown, payload: unknown, key: Buffer = secret) => {
+  const input = `${b64(header)}.${b64(payload)}`
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`
+}
+const now = Math.floor(Date.now() / 1000)
+const valid = { sub: 'alice', jti: 'j1', iat: now, exp: now + 30, aud: 'wsgate', ims: Date.now() }
+const HEADER = { alg: 'HS256', typ: 'JWT' }
+const INVALID = { name: 'InvalidToken' }
+
+t.test('a token signed by @fastify/jwt\'s signer is accepted with its claims', async (t) => {
+  const token = sign(claims())
+  t.equal(token.split('.')[0], HS256_HEADER, 'the signer uses the one header the verifier expects')
+  const got = verify(token)
+  t.equal(got.sub, 'alice', 'the subject is returned')
+  t.equal(got.jti, 'j1', 'the jti is returned')
+  t.equal(got.aud, 'wsgate', 'the audience is returned')
+  t.same(verify(forge(HEADER, { ...valid, aud: ['other', 'wsgate'] })).aud, ['other', 'wsgate'], 'an audience list naming wsgate is accepted')
+})
+
+t.test('forgeries and other headers are refused', async (t) => {
+  const token = sign(claims())
+  const [h, p, s] = token.split('.') as [string, string, string]
+  const refused = (tok: string, what: string) => t.throws(() => verify(tok), INVALID, what)
+  refused(`${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'BB' : 'AA'}`, 'a changed signature')
+  refused(`${h}.${b64({ ...valid, sub: 'admin' })}.${s}`, 'a changed payload under the old signature')
+  refused(forge(HEADER, valid, Buffer.from('t'.repeat(40))), 'a token signed with another secret')
+  refused(`${b64({ alg: 'none', typ: 'JWT' })}.${p}.`, 'alg none without a signature')
+  refused(forge({ alg: 'none', typ: 'JWT' }, valid), 'alg none, even signed')
+  refused(forge({ alg: 'HS512', typ: 'JWT' }, valid), 'another algorithm')
+  refused(forge({ typ: 'JWT', alg: 'HS256' }, valid), 'the same header in another order')
+  refused(forge({ alg: 'HS256', typ: 'JWT', kid: 'x' }, valid), 'a header with more parameters')
+  refused(forge({ alg: 'HS256', typ: 'JWT', crit: ['exp'] }, valid), 'a header with crit')
+  refused(`${h}.${p}`, 'two segments')
+  refused(`${h}.${p}.${s}.x`, 'four segments')
+  refused('', 'an empty string')
+  refused(`${h}.${p}.${s}=`, 'the signature with padding')
+  let other = token
+  for (let i = 0; !/[-_]/.test(other.split('.')[2]!); i++) other = sign({ ...claims(), jti: `j${i}` })
+  const [oh, op, os] = other.split('.') as [string, string, string]
+  t.ok(verify(other), 'a token whose signature has - or _ is accepted')
+  refused(`${oh}.${op}.${os.replace(/-/g, '+').replace(/_/g, '/')}`, 'the same signature in the other base64 alphabet')
+})
+
+t.test('claims are checked as fast-jwt checks them', async (t) => {
+  const refused = (payload: unknown, what: string) => t.throws(() => verify(forge(HEADER, payload)), INVALID, what)
+  refused({ ...valid, aud: 'wsgate.session' }, 'another audience')
+  refused({ ...valid, aud: ['other'] }, 'an audience list without wsgate')
+  refused({ ...valid, aud: [] }, 'an empty audience list')
+  refused({ ...valid, exp: now - 1 }, 'an expired token')
+  refused({ ...valid, nbf: now + 60 }, 'a token not valid yet')
+  refused({ ...valid, nbf: 'soon' }, 'a non-numeric nbf')
+  for (const claim of ['sub', 'jti', 'iat', 'exp', 'aud', 'ims'] as const) {
+    const { [claim]: _dropped, ...rest } = valid
+    refused(rest, `a token without ${claim}`)
+  }
+  refused({ ...valid, sub: 42 }, 'a numeric subject')
+  refused({ ...valid, exp: String(now + 30) }, 'a string exp')
+  refused([valid], 'a payload that is an array')
+  refused('not json', 'a payload that is not JSON')
+  refused(null, 'a null payload')
+  t.ok(verify(forge(HEADER, { ...valid, nbf: now - 1 })), 'a token already valid (nbf in the past) is accepted')
+  t.ok(verify(forge(HEADER, valid), (now + 30) * 1000), 'a token is still valid at its exact exp (fast-jwt: now <= exp)')
+  t.throws(() => verify(forge(HEADER, valid), (now + 30) * 1000 + 1), INVALID, 'and refused a millisecond after')
+})
