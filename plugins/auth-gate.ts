@@ -3,6 +3,7 @@
 // socket, which stays pending (and sees no route handler) until its first frame authenticates it.
 // Credentials of a method that is disabled, or not the one pinned with `?auth=`, are ignored.
 import { EventEmitter } from 'node:events'
+import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
@@ -59,7 +60,9 @@ export default fp(async (fastify) => {
   })
 
   const fail = (reply: FastifyReply, method: AuthEvent['method'], err: Error & { statusCode?: number }) => {
-    events.emit('auth', { method, ok: false, reason: reasonOf(err) })
+    const reason = reasonOf(err)
+    events.emit('auth', { method, ok: false, reason })
+    reply.log.info({ req: reply.request, method, reason, statusCode: err.statusCode }, 'websocket refused')
     if (err.statusCode === UNAUTHORIZED) reply.header('WWW-Authenticate', CHALLENGES)
     throw err
   }
@@ -69,7 +72,10 @@ export default fp(async (fastify) => {
     // Whatever the answer, the upgrade socket is destroyed after it; say so rather than keep-alive.
     reply.header('Connection', 'close')
     if (!open) throw new Errors.ShuttingDown()
-    if (request.method !== 'GET' || !request.routeOptions.config.websocket) throw new Errors.NotWebSocket()
+    if (request.method !== 'GET' || !request.routeOptions.config.websocket) {
+      request.log.info({ req: request }, 'upgrade refused: not a WebSocket route')
+      throw new Errors.NotWebSocket()
+    }
 
     const origin = request.headers.origin
     if (!originAllowed(origin, { protocol: request.protocol, host: request.headers.host }, allowedOrigins)) {
@@ -116,8 +122,20 @@ export default fp(async (fastify) => {
       return fail(reply, verified.method, new Errors.TooManyConnections())
     }
     events.emit('auth', { method: verified.method, ok: true, reason: 'ok' })
+    request.log.debug({ req: request, user: verified.user.name, method: verified.method }, 'websocket authenticated')
     request.user = { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
+    holdWrites(request.raw.socket)
   })
+
+  /**
+   * The `101` and the hello frame leave in one write (one segment) instead of two: the rest of the
+   * upgrade runs in this tick's microtasks, and the socket is uncorked right after them, whatever
+   * happened in between (a refused upgrade ends the socket, which uncorks it too).
+   */
+  const holdWrites = (tcp: Socket) => {
+    tcp.cork()
+    process.nextTick(() => tcp.uncork())
+  }
 
   /** Runs the route's handler only once the socket is authenticated, after the hello frame. */
   const start = (handler: WebSocketHandler, socket: WebSocket, request: FastifyRequest, user: RequestUser) => {

@@ -2,7 +2,7 @@
 // timeouts (slowloris), proxy trust. Used by src/server.ts and by the test helper alike.
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import { Errors } from './errors.js'
 import { loggerOptions } from './logging.js'
@@ -39,6 +39,8 @@ export function serverOptions (config: Config, logger: FastifyServerOptions['log
     keepAliveTimeout: 5_000,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // An upgrade gets one line from the auth gate, with its outcome, instead of a bare "incoming request".
+    logController: new LogController({ disableRequestLogging: (req) => (req as FastifyRequest).headers.upgrade !== undefined }),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }
   if (config.TLS_CERT && config.TLS_KEY) {
