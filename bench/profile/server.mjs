@@ -11,7 +11,7 @@ import { serverOptions } from '../../dist/src/server-options.js'
 
 const dataDir = new URL('./data', import.meta.url).pathname
 rmSync(dataDir, { recursive: true, force: true })
-const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'adminpass1', TOKEN_TTL: '600', LOG_LEVEL: 'warn', MAX_CONNECTIONS_PER_USER: '1000000', MESSAGE_RATE: '1000000' })
+const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'adminpass1', TOKEN_TTL: '600', LOG_LEVEL: process.env.PROF_LOG_LEVEL ?? 'warn', MAX_CONNECTIONS_PER_USER: '1000000', MESSAGE_RATE: '1000000' })
 const f = Fastify(serverOptions(config))
 await f.register(fp(app), { config })
 const session = new Session()
@@ -19,6 +19,7 @@ session.connect()
 f.get('/__mem', async () => { global.gc(); global.gc(); const m = process.memoryUsage(); return { rss: m.rss, heap: m.heapUsed, conns: f.connections.size } })
 f.get('/__prof/start', async () => { await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start'); return 'ok' })
 f.get('/__prof/stop', async () => { const { profile } = await session.post('Profiler.stop'); writeFileSync(new URL('./last.cpuprofile', import.meta.url), JSON.stringify(profile)); return 'ok' })
+f.get('/__cpu', async () => { const c = process.cpuUsage(); return { us: c.user + c.system } })
 f.get('/__exit', async () => { setTimeout(() => process.exit(0), 50); return 'bye' })
 await f.listen({ port: 8555, host: '127.0.0.1' })
 console.log('ready')
