@@ -1,4 +1,5 @@
-// N single-use bearer handshakes (50 in flight, raw node:net) against bench/profile/server.mjs, CPU-profiled.
+// Server CPU per handshake: N single-use bearer handshakes (50 in flight, raw node:net) against
+// bench/profile/server.mjs, no profiler. UNTIL101=1 counts a connection at the 101 instead of the hello.
 import net from 'node:net'
 import crypto from 'node:crypto'
 const N = Number(process.argv[2] ?? 5000)
