@@ -30,7 +30,11 @@ if (cfg.servers.includes('wsgate') && !existsSync(WSGATE_ENTRY)) {
 }
 
 /** @type {string[]} scenario ids in order; broadcast expands per subscriber count */
-const plan = cfg.scenarios.flatMap((s) => (s === 'broadcast' ? cfg.bcastSubs.map((n) => `broadcast:${n}`) : [s]))
+const plan = cfg.scenarios.flatMap((s) => {
+  if (s === 'broadcast') return cfg.bcastSubs.map((n) => `broadcast:${n}`)
+  if (s === 'memory') return cfg.idleSizes.map((n) => `memory:${n}`)
+  return [s]
+})
 
 /**
  * @param {string} scenario
@@ -39,7 +43,7 @@ const plan = cfg.scenarios.flatMap((s) => (s === 'broadcast' ? cfg.bcastSubs.map
  */
 function runScenario (scenario, srv, round) {
   if (scenario === 'handshake') return handshake(srv, cfg, round)
-  if (scenario === 'memory') return memory(srv, cfg)
+  if (scenario.startsWith('memory:')) return memory(srv, cfg, Number(scenario.split(':')[1]))
   if (scenario.startsWith('broadcast:')) return broadcast(srv, cfg, Number(scenario.split(':')[1]))
   return echo(srv, cfg)
 }

@@ -30,8 +30,8 @@ export const cfg = {
   hsCount: num(env.BENCH_HS_COUNT, quick ? 300 : 3000),
   hsConcurrency: num(env.BENCH_HS_CONCURRENCY, 32),
   hsWarmup: num(env.BENCH_HS_WARMUP, quick ? 50 : 300),
-  /** idle authenticated sockets for the memory figure */
-  idleSockets: num(env.BENCH_IDLE_SOCKETS, quick ? 1000 : 10_000),
+  /** idle authenticated sockets for the memory figures: 10k, and near the 20,000-descriptor ceiling of one process */
+  idleSizes: list(env.BENCH_IDLE_SOCKETS, quick ? ['1000'] : ['10000', '19000']).map(Number),
   settleMs: num(env.BENCH_SETTLE_MS, quick ? 1000 : 3000),
   /** subscriber counts for the broadcast figures */
   bcastSubs: list(env.BENCH_BCAST_SUBS, quick ? ['500', '1500'] : ['5000', '15000']).map(Number),

@@ -140,12 +140,12 @@ export function markdown (rows, cfg, mach, run) {
     out.push('')
   }
 
-  const mem = rows.filter((r) => r.scenario === 'memory').sort(byServer)
+  const mem = rows.filter((r) => r.scenario.startsWith('memory:')).sort((a, b) => Number(a.variant) - Number(b.variant) || byServer(a, b))
   if (mem.length) {
-    out.push(`## Memory per idle authenticated socket (${cfg.idleSockets} sockets)`, '')
+    out.push(`## Memory per idle authenticated socket (${cfg.idleSizes.join(' and ')} sockets)`, '')
     out.push('RSS: VmRSS of the server process before and after opening the sockets; heap: `heapUsed` after a forced GC, read through the preloaded probe. Divided by the sockets held.', '')
-    out.push(table(['server', 'RSS KiB/socket', 'heap KiB/socket', `RSS at ${cfg.idleSockets} MiB`, ...ratioHead.map((h) => `RSS ${h}`), ...ratioHead.map((h) => `heap ${h}`)],
-      mem.map((r) => [r.label, na(r, fmt(r.metrics.rssPerSocketKiB)), r.na ? '' : fmt(r.metrics.heapPerSocketKiB), r.na ? '' : fmt(r.metrics.rssAfterMiB),
+    out.push(table(['server', 'sockets', 'RSS KiB/socket', 'heap KiB/socket', 'RSS after MiB', ...ratioHead.map((h) => `RSS ${h}`), ...ratioHead.map((h) => `heap ${h}`)],
+      mem.map((r) => [r.label, r.variant, na(r, fmt(r.metrics.rssPerSocketKiB)), r.na ? '' : fmt(r.metrics.heapPerSocketKiB), r.na ? '' : fmt(r.metrics.rssAfterMiB),
         ...ratioCells(r, 'rssPerSocketKiB'), ...ratioCells(r, 'heapPerSocketKiB')])))
     out.push('')
   }

@@ -41,7 +41,7 @@ function addErrors (into, from) {
 /** The variants a scenario measures for a server (used for n/a rows too). @param {string} scenario @param {string} key @param {any} cfg */
 export function variantsFor (scenario, key, cfg) {
   if (scenario === 'handshake') return key === 'wsgate' ? cfg.methods : ['connect']
-  if (scenario === 'memory') return [`${cfg.idleSockets}`]
+  if (scenario.startsWith('memory:')) return [scenario.split(':')[1]]
   if (scenario.startsWith('broadcast:')) {
     const n = scenario.split(':')[1]
     return [`${n} tick`, `${n} burst`]
@@ -143,9 +143,8 @@ export async function handshake (srv, cfg, round = 1) {
 // ---- memory per idle socket -------------------------------------------------------------------
 
 /** @param {ServerHandle} srv @param {any} cfg @returns {Promise<Entry[]>} */
-export async function memory (srv, cfg) {
-  const n = cfg.idleSockets
-  const entry = /** @type {Entry} */ ({ scenario: 'memory', variant: `${n}`, server: srv.key, label: srv.label, metrics: {} })
+export async function memory (srv, cfg, n) {
+  const entry = /** @type {Entry} */ ({ scenario: `memory:${n}`, variant: `${n}`, server: srv.key, label: srv.label, metrics: {} })
   const workers = await startWorkers(loadsFor(n, cfg))
   try {
     const method = mainMethod(srv)
