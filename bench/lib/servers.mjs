@@ -62,7 +62,7 @@ export function wsgateEnv (o) {
     DATA_DIR: o.dataDir,
     JWT_SECRET,
     ADMIN_PASSWORD,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     TOKEN_TTL: '600',
     MAX_CONNECTIONS_PER_USER: '1000000',
     MESSAGE_RATE: '1000000',
