@@ -69,3 +69,23 @@ t.test('no secret reaches the log, at trace level, on success or failure', async
   t.notMatch(log, /"authorization":"(Basic|Bearer) /i, 'no Authorization value is logged')
   t.notMatch(log, /wsgate_session=/, 'no session cookie is logged')
 })
+
+t.test('at info, an upgrade is logged once when refused, with its reason, and not at all when it opens', async (t) => {
+  const gw = await build(t, { LOG_LEVEL: 'info' })
+  const lines = () => gw.logs.flatMap((l) => l.split('\n')).filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>)
+  const before = lines().length
+
+  const opened = await connect(`${gw.wsUrl}/ws?token=${await gw.token()}`)
+  t.equal(opened.kind, 'open', 'a valid token opens a socket')
+  if (opened.kind === 'open') opened.ws.close()
+  const openedLines = lines().slice(before).filter((l) => (l.req as { url?: string } | undefined)?.url === '/ws' || String((l.req as { url?: string } | undefined)?.url).startsWith('/ws?'))
+  t.same(openedLines, [], 'the opened upgrade wrote no line at info')
+
+  const refused = await connect(`${gw.wsUrl}/ws?token=not-a-token`)
+  t.match(refused, { kind: 'refused', status: 401 }, 'a bad token is refused')
+  const upgradeLines = lines().filter((l) => String((l.req as { url?: string } | undefined)?.url).startsWith('/ws'))
+  t.equal(upgradeLines.length, 1, 'the refused upgrade wrote exactly one line')
+  t.match(upgradeLines[0], { msg: 'websocket refused', method: 'query', reason: 'bad_credentials', statusCode: 401, req: { method: 'GET', url: '/ws?token=[REDACTED]' } },
+    'naming the method, the reason and the status, with the token redacted from the URL')
+  t.notOk(lines().some((l) => l.msg === 'incoming request' && String((l.req as { url?: string } | undefined)?.url).startsWith('/ws')), 'Fastify wrote no bare "incoming request" line for an upgrade')
+})
