@@ -170,11 +170,13 @@ export function otherCpuPct (a, b) {
 
 let probeId = 0
 /**
- * Asks a server's preloaded probe for process.memoryUsage(), after a GC if possible.
+ * Asks a server's preloaded probe for process.memoryUsage(), after a GC if possible; `extra.loop`
+ * starts ('start') or reads and stops ('read') its event-loop block measurement.
  * @param {import('node:child_process').ChildProcess} child
- * @returns {Promise<null | {rss:number, heapUsed:number, heapTotal:number, external:number, arrayBuffers:number, gc:boolean}>}
+ * @param {{loop?: 'start'|'read'}} [extra]
+ * @returns {Promise<null | {rss:number, heapUsed:number, heapTotal:number, external:number, arrayBuffers:number, gc:boolean, loopMaxMs?: number}>}
  */
-export function probe (child, gc = true, timeoutMs = 10_000) {
+export function probe (child, gc = true, timeoutMs = 10_000, extra = {}) {
   if (!child.connected) return Promise.resolve(null)
   const id = ++probeId
   return new Promise((resolve) => {
@@ -186,7 +188,7 @@ export function probe (child, gc = true, timeoutMs = 10_000) {
       resolve(msg)
     }
     child.on('message', on)
-    child.send({ type: 'bench.probe', id, gc })
+    child.send({ type: 'bench.probe', id, gc, ...extra })
   })
 }
 

@@ -154,12 +154,13 @@ export function markdown (rows, cfg, mach, run) {
     .sort((a, b) => Number(a.scenario.split(':')[1]) - Number(b.scenario.split(':')[1]) || a.variant.localeCompare(b.variant) * -1 || byServer(a, b))
   if (bc.length) {
     out.push(`## Broadcast (payload ${cfg.payload} B of padding + timestamp)`, '')
-    out.push(`tick: ${cfg.ticks} messages, one every ${cfg.tickMs} ms; deliveries/s = subscribers ÷ median fan-out time (publish → last subscriber). burst: ${cfg.bursts} bursts of ${cfg.burstSize} messages published back to back; deliveries/s = deliveries ÷ (last delivery − first publish), median over bursts. Latency is publish request sent → frame received by a subscriber, over every delivery.`, '')
-    out.push(table(['server', 'subscribers', 'mode', 'deliveries/s', 'p50 ms', 'p99 ms', 'fan-out ms', 'delivered', ...ratioHead.map((h) => `rate ${h}`)],
+    out.push(`tick: ${cfg.ticks} messages, one every ${cfg.tickMs} ms; deliveries/s = subscribers ÷ median fan-out time (publish → last subscriber). burst: ${cfg.bursts} bursts of ${cfg.burstSize} messages published back to back; deliveries/s = deliveries ÷ (last delivery − first publish), median over bursts. Latency is publish request sent → frame received by a subscriber, over every delivery. Loop blocked: the longest the server's event loop went without turning while those messages were delivered (1 ms resolution; the median over rounds).`, '')
+    out.push(table(['server', 'subscribers', 'mode', 'deliveries/s', 'p50 ms', 'p99 ms', 'fan-out ms', 'loop blocked ≤ ms', 'delivered', ...ratioHead.map((h) => `rate ${h}`)],
       bc.map((r) => {
         const [subs, mode] = r.variant.split(' ')
         return [r.label, subs, mode, na(r, fmt(r.metrics.rate)), r.na ? '' : fmt(r.metrics.p50), r.na ? '' : fmt(r.metrics.p99),
-          r.na || r.metrics.fanoutMs === null ? '' : fmt(r.metrics.fanoutMs), r.na ? '' : `${fmt((r.metrics.delivered ?? 0) * 100)} %`,
+          r.na || r.metrics.fanoutMs === null ? '' : fmt(r.metrics.fanoutMs), r.na || r.metrics.loopBlockMs == null ? '' : fmt(r.metrics.loopBlockMs),
+          r.na ? '' : `${fmt((r.metrics.delivered ?? 0) * 100)} %`,
           ...ratioCells(r, 'rate')]
       })))
     out.push('')

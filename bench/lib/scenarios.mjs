@@ -268,7 +268,9 @@ export async function broadcast (srv, cfg, subs) {
     if (warm.bad.length) throw new NotAvailable(`publish answered ${warm.bad[0]}`)
     if (warm.received === 0) throw new NotAvailable('published, but no subscriber received anything')
 
+    await srv.loopBlock('start')
     const t = await deliver(srv, workers, held, { count: cfg.ticks, intervalMs: cfg.tickMs, pad, timeoutMs })
+    const tickLoopMs = await srv.loopBlock('read')
     const fan = median(t.fanout)
     tick.metrics = {
       subscribers: r.ok,
@@ -277,6 +279,7 @@ export async function broadcast (srv, cfg, subs) {
       p99: t.hist.pct(99),
       fanoutMs: fan,
       delivered: t.received / t.expected,
+      loopBlockMs: tickLoopMs,
       serverCpuPct: t.serverCpu === null ? null : t.serverCpu * 100,
       loadCpuPct: t.loadCpu * 100
     }
@@ -290,8 +293,10 @@ export async function broadcast (srv, cfg, subs) {
     let expected = 0
     /** @type {string[]} */
     const notes = []
+    await sleep(200)
+    await srv.loopBlock('start')
     for (let b = 0; b < cfg.bursts; b++) {
-      await sleep(200)
+      if (b > 0) await sleep(200)
       const d = await deliver(srv, workers, held, { count: cfg.burstSize, intervalMs: 0, pad, timeoutMs })
       hist.merge(d.hist)
       received += d.received
@@ -301,6 +306,7 @@ export async function broadcast (srv, cfg, subs) {
       loadCpu.push(d.loadCpu)
       if (d.received < d.expected) notes.push(`burst ${b + 1}: ${d.expected - d.received} of ${d.expected} deliveries missing${lossCauses(d)}`)
     }
+    const burstLoopMs = await srv.loopBlock('read')
     burst.metrics = {
       subscribers: r.ok,
       rate: median(rates),
@@ -308,6 +314,7 @@ export async function broadcast (srv, cfg, subs) {
       p99: hist.pct(99),
       fanoutMs: null,
       delivered: received / expected,
+      loopBlockMs: burstLoopMs,
       serverCpuPct: median(serverCpu) === null ? null : /** @type {number} */ (median(serverCpu)) * 100,
       loadCpuPct: median(loadCpu) === null ? null : /** @type {number} */ (median(loadCpu)) * 100
     }

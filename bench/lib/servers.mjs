@@ -208,6 +208,7 @@ class WsgateAuth {
  * @property {(channel: string, data: unknown) => Promise<number>} publish  resolves to the HTTP status
  * @property {() => Promise<{rssKiB: number|null, heapUsed: number|null, gc: boolean, source: string}>} memory
  * @property {() => number|null} cpuMs
+ * @property {(op: 'start'|'read') => Promise<number|null>} loopBlock  starts, or reads and stops, the longest event-loop block (ms)
  * @property {() => Promise<void>} stop
  */
 
@@ -287,6 +288,7 @@ export async function startWsgate (o = {}) {
       return { rssKiB: rssKiB(pid), heapUsed: heap, gc: false, source: heap === null ? 'rss only' : '/metrics' }
     },
     cpuMs: () => cpuMs(pid),
+    loopBlock: async (op) => (await probe(child, false, 10_000, { loop: op }))?.loopMaxMs ?? null,
     stop: cleanup
   }
 }
@@ -339,6 +341,7 @@ export async function startPeer (key) {
       return { rssKiB: rssKiB(pid), heapUsed: m?.heapUsed ?? null, gc: Boolean(m?.gc), source: m ? 'probe' : 'rss only' }
     },
     cpuMs: () => cpuMs(pid),
+    loopBlock: async (op) => (await probe(child, false, 10_000, { loop: op }))?.loopMaxMs ?? null,
     stop: () => stop(child)
   }
 }
