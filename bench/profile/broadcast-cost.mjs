@@ -44,6 +44,7 @@ const open = (tk) => new Promise((resolve, reject) => {
 const sockets = []
 for (let i = 0; i < N; i += 100) sockets.push(...await Promise.all(tokens.slice(i, Math.min(N, i + 100)).map(open)))
 const cpu = async () => (await fetch(base + '/__cpu')).json()
+await fetch(base + '/__loop/start')
 const c0 = await cpu()
 const fanouts = []
 for (let k = 0; k < K; k++) {
@@ -56,8 +57,9 @@ for (let k = 0; k < K; k++) {
   await new Promise((resolve) => setTimeout(resolve, 200))
 }
 const c1 = await cpu()
+const loop = await (await fetch(base + '/__loop/read')).json()
 fanouts.sort((a, b) => a - b)
 const per = (v) => Math.round((v / (N * K)) * 100) / 100
-console.log(JSON.stringify({ N, K, fanoutMsMedian: Math.round(fanouts[K >> 1]), deliveriesPerSec: Math.round(N / fanouts[K >> 1] * 1000), serverUsPerDelivery: per(c1.us - c0.us), userUs: per(c1.user - c0.user), kernelUs: per(c1.system - c0.system) }))
+console.log(JSON.stringify({ N, K, fanoutMsMedian: Math.round(fanouts[K >> 1]), deliveriesPerSec: Math.round(N / fanouts[K >> 1] * 1000), serverUsPerDelivery: per(c1.us - c0.us), userUs: per(c1.user - c0.user), kernelUs: per(c1.system - c0.system), loopBlockedMaxMs: Math.round(loop.maxMs * 10) / 10 }))
 for (const s of sockets) s.destroy()
 await fetch(base + '/__exit').catch(() => {})

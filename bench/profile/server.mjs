@@ -3,6 +3,7 @@
 // /__prof/stop (a CPU profile of just the timed part, written to bench/profile/last.cpuprofile).
 import { writeFileSync, rmSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import { app } from '../../dist/src/app.js'
@@ -20,6 +21,9 @@ f.get('/__mem', async () => { global.gc(); global.gc(); const m = process.memory
 f.get('/__prof/start', async () => { await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start'); return 'ok' })
 f.get('/__prof/stop', async () => { const { profile } = await session.post('Profiler.stop'); writeFileSync(new URL('./last.cpuprofile', import.meta.url), JSON.stringify(profile)); return 'ok' })
 f.get('/__cpu', async () => { const c = process.cpuUsage(); return { us: c.user + c.system, user: c.user, system: c.system } })
+let loop
+f.get('/__loop/start', async () => { loop = monitorEventLoopDelay({ resolution: 1 }); loop.enable(); return 'ok' })
+f.get('/__loop/read', async () => { loop.disable(); return { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } })
 f.get('/__exit', async () => { setTimeout(() => process.exit(0), 50); return 'bye' })
 await f.listen({ port: 8555, host: '127.0.0.1' })
 console.log('ready')

@@ -135,3 +135,27 @@ t.test('a frame longer than 125 bytes gets the extended length header', async (t
   await hub.flushed()
   t.same(decode(s.writes[0]!).map((f) => f.text.length), [70_000], 'the decoded payload has the full length')
 })
+
+t.test('a turn of writing also stops after sliceMs, however few sockets it reached', async (t) => {
+  const busy = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
+  const hub = new Hub({
+    maxSubscriptions: 1,
+    maxBufferedBytes: 1000,
+    sliceSize: 1000,
+    sliceMs: 5,
+    write: (socket, wire) => { busy(1); (socket as FakeSocket).writes.push(wire) }
+  })
+  const sockets = Array.from({ length: 40 }, () => new FakeSocket())
+  for (const s of sockets) hub.subscribe(s, 'slow')
+  hub.deliver('slow', 'x')
+  const turns: number[] = []
+  while (sockets.some((s) => s.writes.length === 0)) {
+    await new Promise((resolve) => setImmediate(resolve))
+    turns.push(sockets.filter((s) => s.writes.length > 0).length)
+  }
+  const perTurn = turns.map((n, i) => n - (turns[i - 1] ?? 0)).filter((n) => n > 0)
+  t.ok(perTurn.length >= 4, `the 40 slow writes were spread over several turns (${perTurn.join(', ')})`)
+  t.ok(perTurn.every((n) => n <= 6), 'no turn wrote much past its 5 ms budget (1 ms per write)')
+  await hub.flushed()
+  t.ok(sockets.every((s) => texts(s).length === 1 && texts(s)[0] === 'x'), 'every socket got the frame exactly once')
+})
