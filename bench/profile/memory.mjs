@@ -1,14 +1,9 @@
 // Opens N bearer-authenticated idle sockets against bench/profile/server.mjs and prints heap and RSS per socket.
 import WebSocket from 'ws'
+import { base, mintTokens } from './client.mjs'
 const N = Number(process.argv[2] ?? 5000)
-const base = 'http://127.0.0.1:8555'
-const basic = 'Basic ' + Buffer.from('admin:adminpass1').toString('base64')
 const mem = async () => (await fetch(base + '/__mem')).json()
-const tokens = []
-for (let i = 0; i < N; i += 100) {
-  const batch = await Promise.all(Array.from({ length: Math.min(100, N - i) }, () => fetch(base + '/auth/token', { method: 'POST', headers: { authorization: basic } }).then(r => r.json())))
-  tokens.push(...batch.map(b => b.token))
-}
+const tokens = await mintTokens(N)
 const before = await mem()
 const sockets = []
 for (let i = 0; i < N; i += 200) {

@@ -1,0 +1,41 @@
+// What the profiling scripts share: the profile server's address, token minting through the admin's
+// session, a raw WebSocket upgrade request, masked client frames, and the server's CPU counters.
+import crypto from 'node:crypto'
+
+export const PORT = 8555
+export const base = `http://127.0.0.1:${PORT}`
+
+/** `n` single-use tokens, minted through POST /auth/token with the admin's session cookie. */
+export async function mintTokens (n) {
+  const login = await fetch(base + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'adminpass1' }) })
+  const cookie = login.headers.get('set-cookie').split(';')[0]
+  const tokens = []
+  for (let i = 0; i < n; i += 200) {
+    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, () =>
+      fetch(base + '/auth/token', { method: 'POST', headers: { cookie, origin: base } }).then((r) => r.json())))
+    tokens.push(...batch.map((b) => b.token))
+  }
+  return tokens
+}
+
+/** The upgrade request for `path`, authenticated with `token` as a Bearer header. */
+export const upgradeRequest = (path, token) =>
+  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+  `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${token}\r\n\r\n`
+
+/** A masked client text frame (payload under 126 bytes). */
+export function clientFrame (text) {
+  const payload = Buffer.from(text)
+  const mask = crypto.randomBytes(4)
+  const out = Buffer.alloc(6 + payload.length)
+  out[0] = 0x81
+  out[1] = 0x80 | payload.length
+  mask.copy(out, 2)
+  for (let i = 0; i < payload.length; i++) out[6 + i] = payload[i] ^ mask[i & 3]
+  return out
+}
+
+/** The server's CPU time so far, in µs: total, user and kernel. */
+export const serverCpu = async () => (await fetch(base + '/__cpu')).json()
+
+export const stopServer = () => fetch(base + '/__exit').catch(() => {})
