@@ -84,6 +84,24 @@ async function openMany (workers, srv, o) {
 /** @param {number} n @param {any} cfg */
 const loadsFor = (n, cfg) => Math.max(1, Math.ceil(n / cfg.socketsPerLoad))
 
+/**
+ * Runs one scenario's measurements: when the server cannot do what they need (NotAvailable), every
+ * entry not yet marked says why; the load processes close their sockets and stop either way.
+ * @param {Workers} workers @param {Entry[]} entries @param {() => Promise<void>} body
+ */
+async function measured (workers, entries, body) {
+  try {
+    await body()
+  } catch (err) {
+    if (!(err instanceof NotAvailable)) throw err
+    for (const e of entries) e.na ??= err.message
+  } finally {
+    await Promise.all(workers.map((w) => w.call('close').catch(() => {})))
+    await stopWorkers(workers)
+  }
+  return entries
+}
+
 // ---- handshakes -------------------------------------------------------------------------------
 
 /** @param {ServerHandle} srv @param {any} cfg @param {number} round @returns {Promise<Entry[]>} */
@@ -146,7 +164,7 @@ export async function handshake (srv, cfg, round = 1) {
 export async function memory (srv, cfg, n) {
   const entry = /** @type {Entry} */ ({ scenario: `memory:${n}`, variant: `${n}`, server: srv.key, label: srv.label, metrics: {} })
   const workers = await startWorkers(loadsFor(n, cfg))
-  try {
+  return measured(workers, [entry], async () => {
     const method = mainMethod(srv)
     // Warm the paths (JIT, lazily built structures) before the baseline.
     const warmTokens = await srv.tokens(200, method)
@@ -171,14 +189,7 @@ export async function memory (srv, cfg, n) {
     }
     entry.notes = after.source === 'probe' && after.gc ? [] : [`heap from ${after.source}${after.gc ? ' after a forced GC' : ', without a forced GC'}`]
     if (alive < r.ok) entry.notes.push(`${r.ok - alive} sockets closed while idle (${topErrors(st.reduce((a, s) => addErrors(a, s.closeReasons), {}))})`)
-    await Promise.all(workers.map((w) => w.call('close')))
-  } catch (err) {
-    if (!(err instanceof NotAvailable)) throw err
-    entry.na = err.message
-  } finally {
-    await stopWorkers(workers)
-  }
-  return [entry]
+  })
 }
 
 // ---- broadcast --------------------------------------------------------------------------------
@@ -257,7 +268,7 @@ export async function broadcast (srv, cfg, subs) {
   const tick = /** @type {Entry} */ ({ ...base, variant: `${subs} tick`, metrics: {} })
   const burst = /** @type {Entry} */ ({ ...base, variant: `${subs} burst`, metrics: {} })
   const workers = await startWorkers(loadsFor(subs, cfg))
-  try {
+  return measured(workers, [tick, burst], async () => {
     await srv.preparePublish(3 + cfg.ticks + cfg.bursts * cfg.burstSize)
     const r = await openMany(workers, srv, { count: subs, method: mainMethod(srv), subscribe: 'bench', concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
     if (r.ok < subs * 0.99) throw new NotAvailable(`only ${r.ok} of ${subs} sockets subscribed (${topErrors(r.errors)})`)
@@ -319,15 +330,7 @@ export async function broadcast (srv, cfg, subs) {
       loadCpuPct: median(loadCpu) === null ? null : /** @type {number} */ (median(loadCpu)) * 100
     }
     if (notes.length) burst.notes = notes
-  } catch (err) {
-    if (!(err instanceof NotAvailable)) throw err
-    tick.na ??= err.message
-    burst.na = err.message
-  } finally {
-    await Promise.all(workers.map((w) => w.call('close').catch(() => {})))
-    await stopWorkers(workers)
-  }
-  return [tick, burst]
+  })
 }
 
 // ---- echo -------------------------------------------------------------------------------------
@@ -340,7 +343,7 @@ export async function echo (srv, cfg) {
   const p = srv.key === 'wsgate' ? '/ws/echo' : '/ws'
   const method = mainMethod(srv)
   const proto = srv.spec(method).proto
-  try {
+  return measured(workers, [entry], async () => {
     const one = await openMany(workers, srv, { count: 1, method, path: p, concurrency: 1, timeoutMs: cfg.connectTimeoutMs })
     if (one.ok === 0) throw new NotAvailable(`no echo route at ${p} (${topErrors(one.errors)})`)
     const probeRun = await w.call('echo', { durationMs: 500, payload: cfg.payload, proto })
@@ -362,14 +365,7 @@ export async function echo (srv, cfg) {
       serverCpuPct: c0 !== null && c1 !== null ? ((c1 - c0) / e.elapsedMs) * 100 : null,
       loadCpuPct: (e.cpuMs / e.elapsedMs) * 100
     }
-    await w.call('close')
-  } catch (err) {
-    if (!(err instanceof NotAvailable)) throw err
-    entry.na = err.message
-  } finally {
-    await stopWorkers(workers)
-  }
-  return [entry]
+  })
 }
 
 // ---- 100,000 sockets over six Redis-linked instances (opt-in) ---------------------------------
