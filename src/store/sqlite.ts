@@ -21,6 +21,9 @@ const MIGRATIONS: string[] = [
    )`
 ]
 
+/** Users whose rows are kept in memory at most; past it the cache starts over. */
+const USER_CACHE_SIZE = 10_000
+
 interface Row {
   name: string
   role: Role
@@ -74,11 +77,35 @@ export function openSqliteStore (dataDir: string): UserStore {
     prune: db.prepare('DELETE FROM revocations WHERE at < ?'),
     since: db.prepare<[number], Revocation>('SELECT id, name, at FROM revocations WHERE id > ? ORDER BY id LIMIT 1000'),
     lastId: db.prepare<[], { id: number | null }>('SELECT MAX(id) AS id FROM revocations'),
-    ping: db.prepare('SELECT 1')
+    ping: db.prepare('SELECT 1'),
+    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck()
+  }
+
+  // Every handshake looks its user up. Rows are cached, and the cache is exact: it is dropped
+  // whenever another connection (the CLI, another process) has committed since the last look
+  // (`data_version` changes), and on every change made through this store.
+  const cache = new Map<string, User>()
+  let cachedVersion = -1
+  const forget = () => cache.clear()
+  const lookup = (name: string): User | undefined => {
+    const version = q.dataVersion.get()!
+    if (version !== cachedVersion) {
+      cache.clear()
+      cachedVersion = version
+    }
+    let user = cache.get(name)
+    if (user) return user
+    const row = q.get.get(name)
+    if (!row) return undefined
+    user = Object.freeze(toUser(row))
+    if (cache.size >= USER_CACHE_SIZE) cache.clear()
+    cache.set(name, user)
+    return user
   }
 
   /** Applies a change and, when it touched the user, records the revocation in the same transaction. */
   const recorded = (name: string, at: number, change: () => boolean): boolean => db.transaction(() => {
+    forget()
     const changed = change()
     if (changed) {
       q.record.run(name, at)
@@ -89,12 +116,13 @@ export function openSqliteStore (dataDir: string): UserStore {
 
   return {
     kind: 'sqlite',
-    async get (name) { const r = q.get.get(name); return r ? toUser(r) : undefined },
+    async get (name) { return lookup(name) },
     async list () { return q.list.all().map(toUser) },
     async count () { return q.count.get()?.n ?? 0 },
     async add (u: NewUser) {
       const now = Date.now()
       try {
+        forget()
         q.add.run(u.name, u.role, u.passwordHash, now, now)
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateUserError(u.name)

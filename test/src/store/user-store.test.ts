@@ -139,6 +139,24 @@ const cases: Case[] = [
     t.equal(await b!.count(), 1, 'a store opened concurrently sees the same table')
     await t.rejects(c!.add(alice), DuplicateUserError, 'the primary key holds across them')
   }],
+  ['changes made through another store (the CLI, another process) are seen by the next get', async (t, store, location) => {
+    await store.add(alice)
+    await store.add(bob)
+    t.equal((await store.get('alice'))?.tokensValidAfter, 0, 'alice is read once before the changes')
+    await store.get('bob')
+    const other = await location.open()
+    await other.revoke('alice', 5_000)
+    t.equal((await store.get('alice'))?.tokensValidAfter, 5_000, 'a revocation is seen at once')
+    await other.setPassword('alice', '$argon2id$new')
+    t.equal((await store.get('alice'))?.passwordHash, '$argon2id$new', 'a new password is seen at once')
+    await other.remove('bob')
+    t.equal(await store.get('bob'), undefined, 'a removed user is gone at once')
+    await other.add(bob)
+    t.equal((await store.get('bob'))?.role, 'service', 'a user added elsewhere is found')
+    await store.revoke('bob', 7_000)
+    t.equal((await other.get('bob'))?.tokensValidAfter, 7_000, 'and the other way round')
+    t.equal((await store.get('bob'))?.tokensValidAfter, 7_000, 'a store sees its own change')
+  }],
   ['ping resolves while the backend answers', async (t, store) => {
     await t.resolves(store.ping(), 'ping resolves')
   }]
