@@ -85,7 +85,10 @@ t.test('at info, an upgrade is logged once when refused, with its reason, and no
   t.match(refused, { kind: 'refused', status: 401 }, 'a bad token is refused')
   const upgradeLines = lines().filter((l) => String((l.req as { url?: string } | undefined)?.url).startsWith('/ws'))
   t.equal(upgradeLines.length, 1, 'the refused upgrade wrote exactly one line')
-  t.match(upgradeLines[0], { msg: 'websocket refused', method: 'query', reason: 'bad_credentials', statusCode: 401, req: { method: 'GET', url: '/ws?token=[REDACTED]' } },
-    'naming the method, the reason and the status, with the token redacted from the URL')
+  t.match(upgradeLines[0], { msg: 'websocket refused', reqId: /^req-/, method: 'query', reason: 'bad_credentials', statusCode: 401, req: { method: 'GET', url: '/ws?token=[REDACTED]' } },
+    'naming the request id, the method, the reason and the status, with the token redacted from the URL')
+  await fetch(`${gw.url}/healthz`)
+  const httpLine = lines().find((l) => l.msg === 'incoming request' && (l.req as { url?: string } | undefined)?.url === '/healthz')
+  t.match(httpLine, { reqId: /^req-/ }, 'an HTTP request\'s lines still carry its request id')
   t.notOk(lines().some((l) => l.msg === 'incoming request' && String((l.req as { url?: string } | undefined)?.url).startsWith('/ws')), 'Fastify wrote no bare "incoming request" line for an upgrade')
 })
