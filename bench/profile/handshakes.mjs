@@ -1,4 +1,4 @@
-// N single-use bearer handshakes (50 in flight, raw node:net) against bench/profile/server.mjs: prints
+// N single-use bearer handshakes (50 in flight, raw node:net, after WARMUP=1000 unmeasured ones) against bench/profile/server.mjs: prints
 // the rate and the server's CPU per handshake. PROFILE=1 also writes a CPU profile of them
 // (bench/profile/last.cpuprofile); UNTIL101=1 counts a connection at the 101 instead of the hello.
 import net from 'node:net'
@@ -7,7 +7,9 @@ import { PORT, base, mintTokens, serverCpu, stopServer, upgradeRequest } from '.
 const N = Number(process.argv[2] ?? 5000)
 const profile = process.env.PROFILE === '1'
 const connected = process.env.UNTIL101 ? (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n') : (buf) => buf.includes('"hello"')
-const tokens = await mintTokens(N)
+// The first handshakes run cold (JIT, caches): they open the run but are not measured.
+const WARMUP = Number(process.env.WARMUP ?? 1000)
+const tokens = await mintTokens(N + WARMUP)
 
 const one = (token) => new Promise((resolve, reject) => {
   const s = net.connect(PORT, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
@@ -19,11 +21,13 @@ const one = (token) => new Promise((resolve, reject) => {
   s.on('error', reject)
 })
 
+let next = 0
+const run = (until) => Promise.all(Array.from({ length: 50 }, async () => { while (next < until) await one(tokens[next++]) }))
+await run(WARMUP)
 if (profile) await fetch(base + '/__prof/start')
 const cpu0 = await serverCpu()
 const t0 = performance.now()
-let next = 0
-await Promise.all(Array.from({ length: 50 }, async () => { while (next < N) await one(tokens[next++]) }))
+await run(WARMUP + N)
 const ms = performance.now() - t0
 const cpu1 = await serverCpu()
 if (profile) await fetch(base + '/__prof/stop')
