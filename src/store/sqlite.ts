@@ -83,10 +83,9 @@ export function openSqliteStore (dataDir: string): UserStore {
 
   // Every handshake looks its user up. Rows are cached, and the cache is exact: it is dropped
   // whenever another connection (the CLI, another process) has committed since the last look
-  // (`data_version` changes), and on every change made through this store.
+  // (`data_version` changes), and on every change made through this store. Unknown names are not cached.
   const cache = new Map<string, User>()
   let cachedVersion = -1
-  const forget = () => cache.clear()
   const lookup = (name: string): User | undefined => {
     const version = q.dataVersion.get()!
     if (version !== cachedVersion) {
@@ -105,7 +104,7 @@ export function openSqliteStore (dataDir: string): UserStore {
 
   /** Applies a change and, when it touched the user, records the revocation in the same transaction. */
   const recorded = (name: string, at: number, change: () => boolean): boolean => db.transaction(() => {
-    forget()
+    cache.clear()
     const changed = change()
     if (changed) {
       q.record.run(name, at)
@@ -122,7 +121,6 @@ export function openSqliteStore (dataDir: string): UserStore {
     async add (u: NewUser) {
       const now = Date.now()
       try {
-        forget()
         q.add.run(u.name, u.role, u.passwordHash, now, now)
       } catch (err) {
         if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new DuplicateUserError(u.name)
