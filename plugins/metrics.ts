@@ -33,7 +33,7 @@ function mirrored (name: string, help: string, read: () => number): Counter {
 }
 
 export default fp(async (fastify) => {
-  const { connections, channels } = fastify
+  const { connections, channels, passwords } = fastify
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
@@ -87,7 +87,9 @@ export default fp(async (fastify) => {
   const counters = [
     mirrored('wsgate_messages_published_total', 'Messages published through this instance', () => channels.stats().published),
     mirrored('wsgate_messages_delivered_total', 'Message frames written to subscribers on this instance', () => channels.stats().delivered),
-    mirrored('wsgate_slow_consumers_total', 'Subscribers closed (1013) for falling behind', () => channels.stats().slowConsumers)
+    mirrored('wsgate_slow_consumers_total', 'Subscribers closed (1013) for falling behind', () => channels.stats().slowConsumers),
+    mirrored('wsgate_password_hashes_total', 'Passwords checked with argon2 (login and Basic, right or wrong)', () => passwords.stats().hashed),
+    mirrored('wsgate_passwords_remembered_total', 'Right passwords answered from memory within PASSWORD_CACHE_TTL, without argon2', () => passwords.stats().remembered)
   ]
   for (const metric of [...gauges, ...counters]) registry.registerMetric(metric)
 
@@ -96,4 +98,4 @@ export default fp(async (fastify) => {
     auth: () => ({ ok, fail, byMethod: Object.fromEntries([...byMethod].map(([m, c]) => [m, { ...c }])), failures: Object.fromEntries(failures) })
   } satisfies Metrics)
   fastify.addHook('onClose', async () => { registry.clear() })
-}, { name: 'metrics', fastify: '5.x', dependencies: ['auth-gate', 'connections', 'channels'] })
+}, { name: 'metrics', fastify: '5.x', dependencies: ['auth-gate', 'connections', 'channels', 'passwords'] })

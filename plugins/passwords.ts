@@ -1,15 +1,19 @@
 // Username/password checks for every route that accepts them (login, Basic on HTTP and on the upgrade),
-// counted per client address by one @fastify/rate-limit limiter: only failures count.
+// counted per client address by one @fastify/rate-limit limiter: only failures count. A password
+// argon2 accepted is remembered for PASSWORD_CACHE_TTL (src/auth/verified-passwords.ts).
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
 import { verifyPassword, warmUpPasswords } from '../src/auth/password.js'
+import { VerifiedPasswords } from '../src/auth/verified-passwords.js'
 import { Errors } from '../src/errors.js'
 import type { User } from '../src/store/users.js'
 
 export interface PasswordChecker {
   /** The user, or a typed error: 401 for wrong credentials, 429 (with `retryAfter` seconds) past the limit. */
   check (request: FastifyRequest, username: string, password: string): Promise<User>
+  /** Since start: passwords argon2 verified (right or wrong), and right ones answered from memory. */
+  stats (): { hashed: number, remembered: number }
 }
 
 declare module 'fastify' {
@@ -39,6 +43,10 @@ export default fp(async (fastify) => {
   const tooMany = (until: number) =>
     Object.assign(new Errors.TooManyAttempts(), { retryAfter: Math.max(1, Math.ceil((until - Date.now()) / 1000)) })
 
+  const verified = new VerifiedPasswords(config.PASSWORD_CACHE_TTL * 1000)
+  let hashed = 0
+  let remembered = 0
+
   // Warm the dummy hash now, so the first unknown-user check costs what every other check costs.
   await warmUpPasswords()
 
@@ -50,7 +58,15 @@ export default fp(async (fastify) => {
         blockedUntil.delete(request.ip)
       }
       const user = await fastify.users.get(username)
-      if (await verifyPassword(user?.passwordHash, password)) return user!
+      if (user && verified.has(user, password)) {
+        remembered++
+        return user
+      }
+      hashed++
+      if (await verifyPassword(user?.passwordHash, password)) {
+        verified.remember(user!, password)
+        return user!
+      }
       // `isAllowed` of createRateLimit only reports the allow-list; `remaining`/`isExceeded` carry the count.
       const verdict = await countFailure(request) as { remaining: number, ttl: number, isExceeded: boolean }
       if (verdict.isExceeded || verdict.remaining === 0) {
@@ -59,6 +75,7 @@ export default fp(async (fastify) => {
         if (verdict.isExceeded) throw tooMany(blocked)
       }
       throw new Errors.BadCredentials()
-    }
+    },
+    stats: () => ({ hashed, remembered })
   } satisfies PasswordChecker)
 }, { name: 'passwords', fastify: '5.x', dependencies: ['config', 'users', 'redis'] })

@@ -76,6 +76,7 @@ export const ConfigSchema = Type.Object({
   SESSION_TTL: seconds(8 * 3600, 60, 30 * 86_400),
   LOGIN_MAX_ATTEMPTS: count(10, 1, 10_000),
   LOGIN_WINDOW: seconds(60, 1, 86_400),
+  PASSWORD_CACHE_TTL: seconds(60, 0, 3600),
   METRICS_PUBLIC: Type.Boolean({ default: false }),
   TRUST_PROXY: Type.Boolean({ default: false }),
   MAX_MESSAGE_BYTES: count(64 * 1024, 128, 16 * 1024 * 1024),

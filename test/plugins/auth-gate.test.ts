@@ -74,7 +74,8 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
     async check (_request, username, password) {
       if (password !== `${username}-pw`) throw new Errors.BadCredentials()
       return user(username)
-    }
+    },
+    stats: () => ({ hashed: 0, remembered: 0 })
   }
 
   await app.register(configPlugin, { config })
