@@ -12,7 +12,7 @@ import {
   sleep, spawnNode, stop
 } from './proc.mjs'
 
-export const WSGATE_METHODS = ['bearer', 'query', 'subprotocol', 'cookie', 'basic', 'first-message']
+export const WSGATE_METHODS = ['bearer', 'query', 'subprotocol', 'cookie', 'basic', 'first-message', 'password']
 
 /** @typedef {'wsgate'|'raw'|'fastify'|'socketio'} ServerKey */
 
@@ -274,7 +274,8 @@ export async function startWsgate (o = {}) {
     notes: auth.notes,
     methods: WSGATE_METHODS,
     spec: (method, p) => ({ host: '127.0.0.1', port, proto: 'ws', ready: 'hello', method, path: p }),
-    tokens: (n) => auth.mint(n),
+    // `password` connects with the admin's own `username:password` (Basic), which is not single-use.
+    tokens: async (n, method) => method === 'password' ? Array(n).fill(`admin:${ADMIN_PASSWORD}`) : auth.mint(n),
     preparePublish: (n) => auth.preparePublish(n),
     async publish (channel, data) {
       const headers = await auth.publishHeaders()

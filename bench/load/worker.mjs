@@ -32,7 +32,7 @@ const bump = (m, k) => { m[k] = (m[k] ?? 0) + 1 }
 
 /**
  * The request target and headers for one connection.
- * @param {Spec} spec @param {string|undefined} token
+ * @param {Spec} spec @param {string|undefined} token  the token; for `password`, `username:password`
  */
 function request (spec, token) {
   const base = spec.path ?? '/ws'
@@ -46,6 +46,7 @@ function request (spec, token) {
     case 'cookie': return { path: base, headers: `Cookie: wsgate_token=${token}\r\n` }
     case 'basic': return { path: base, headers: `Authorization: Basic ${Buffer.from(`token:${token}`).toString('base64')}\r\n` }
     case 'first-message': return { path: `${base}${sep}auth=first-message`, headers: '', first: token }
+    case 'password': return { path: base, headers: `Authorization: Basic ${Buffer.from(`${token}`).toString('base64')}\r\n` }
     default: throw new Error(`unknown method ${spec.method}`)
   }
 }
