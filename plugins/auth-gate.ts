@@ -62,7 +62,7 @@ export default fp(async (fastify) => {
   const fail = (reply: FastifyReply, method: AuthEvent['method'], err: Error & { statusCode?: number }) => {
     const reason = reasonOf(err)
     events.emit('auth', { method, ok: false, reason })
-    reply.log.info({ reqId: reply.request.id, req: reply.request, method, reason, statusCode: err.statusCode }, 'websocket refused')
+    reply.log.info({ req: reply.request, method, reason, statusCode: err.statusCode }, 'websocket refused')
     if (err.statusCode === UNAUTHORIZED) reply.header('WWW-Authenticate', CHALLENGES)
     throw err
   }
@@ -73,7 +73,7 @@ export default fp(async (fastify) => {
     reply.header('Connection', 'close')
     if (!open) throw new Errors.ShuttingDown()
     if (request.method !== 'GET' || !request.routeOptions.config.websocket) {
-      request.log.info({ reqId: request.id, req: request }, 'upgrade refused: not a WebSocket route')
+      request.log.info({ req: request }, 'upgrade refused: not a WebSocket route')
       throw new Errors.NotWebSocket()
     }
 
@@ -122,7 +122,7 @@ export default fp(async (fastify) => {
       return fail(reply, verified.method, new Errors.TooManyConnections())
     }
     events.emit('auth', { method: verified.method, ok: true, reason: 'ok' })
-    request.log.debug({ reqId: request.id, req: request, user: verified.user.name, method: verified.method }, 'websocket authenticated')
+    request.log.debug({ req: request, user: verified.user.name, method: verified.method }, 'websocket authenticated')
     request.user = { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
     holdWrites(request.raw.socket)
   })
@@ -181,7 +181,7 @@ export default fp(async (fastify) => {
         return handled
       }).catch((err: unknown) => {
         const e = err as Error & { code?: string }
-        request.log.error({ reqId: request.id, err: { type: e.name, message: e.message, code: e.code } }, 'websocket handler failed')
+        request.log.error({ err: { type: e.name, message: e.message, code: e.code } }, 'websocket handler failed')
         if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
       })
     }

@@ -2,10 +2,11 @@
 // timeouts (slowloris), proxy trust. Used by src/server.ts and by the test helper alike.
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { LogController, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
+import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { Errors } from './errors.js'
-import { loggerOptions } from './logging.js'
+import { DeferredChildLogger, loggerOptions } from './logging.js'
 
 /**
  * A request head that is malformed (400), too large (431) or unfinished in time (408): the answers of
@@ -39,11 +40,12 @@ export function serverOptions (config: Config, logger: FastifyServerOptions['log
     keepAliveTimeout: 5_000,
     forceCloseConnections: true,
     return503OnClosing: true,
-    // An upgrade gets one line from the auth gate, with its outcome and request id, instead of a bare
-    // "incoming request"; so it needs no per-request child logger, which is a measurable share of a handshake.
+    // An upgrade gets one line from the auth gate, with its outcome, instead of a bare "incoming request";
+    // its logger makes the pino child only if a line is written.
     logController: new LogController({ disableRequestLogging: (req) => (req as FastifyRequest).headers.upgrade !== undefined }),
-    childLoggerFactory: ((logger, bindings, opts, req) =>
-      req.headers.upgrade !== undefined ? logger : logger.child(bindings, opts)) satisfies FastifyServerOptions['childLoggerFactory'],
+    childLoggerFactory: ((logger, bindings, opts, req) => req.headers.upgrade !== undefined
+      ? new DeferredChildLogger(logger as Logger, bindings, opts) as unknown as FastifyBaseLogger
+      : logger.child(bindings, opts)) satisfies FastifyServerOptions['childLoggerFactory'],
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
   }
   if (config.TLS_CERT && config.TLS_KEY) {
