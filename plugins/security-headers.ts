@@ -1,14 +1,21 @@
-// Security headers on every HTTP answer (@fastify/helmet) but WebSocket upgrades, which
-// plugins/websocket.ts exempts: a strict Content-Security-Policy, no referrer, nosniff, and no
-// framing. These are defaults: a page sets its own CSP or Referrer-Policy with reply.header()
-// (src/pages/csp.ts does, for pages and the framable cookie iframe), or a route passes
-// `helmet: helmetOptions(config, frameAncestors)` in its options.
+// Security headers on every HTTP answer (helmet) but WebSocket upgrades: a strict
+// Content-Security-Policy, no referrer, nosniff, and no framing. These are defaults: a page sets its
+// own CSP or Referrer-Policy with reply.header() (src/pages/csp.ts does, for pages and the framable
+// cookie iframe), or a route passes `helmet: helmetOptions(config, frameAncestors)` (or `false`) in
+// its options. Each set of headers is built once, when its route is added, not on every request.
 import fp from 'fastify-plugin'
-import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
+import helmet, { type HelmetOptions } from 'helmet'
+import type { RouteOptions } from 'fastify'
 import type { Config } from '../src/config.js'
 
 type Directives = Record<string, string[]>
-type RouteHelmet = Omit<FastifyHelmetOptions, 'global'>
+type RouteHelmet = HelmetOptions
+type ApplyHeaders = ReturnType<typeof helmet>
+
+declare module 'fastify' {
+  interface RouteShorthandOptions { helmet?: RouteHelmet | false }
+  interface FastifyContextConfig { securityHeaders?: ApplyHeaders | false }
+}
 
 const wsOrigin = (origin: string) => origin.replace(/^http/, 'ws')
 
@@ -48,6 +55,17 @@ export function helmetOptions (config: Pick<Config, 'GATEWAY_ORIGIN' | 'TLS_CERT
 }
 
 export default fp(async (fastify) => {
-  const { config } = fastify
-  await fastify.register(helmet, { ...(helmetOptions(config) as FastifyHelmetOptions), global: true })
-}, { name: 'security-headers', fastify: '5.x', dependencies: ['config'] })
+  const defaults = helmetOptions(fastify.config)
+  const applyDefaults = helmet(defaults)
+  fastify.addHook('onRoute', (route: RouteOptions & { helmet?: RouteHelmet | false }) => {
+    if (route.helmet === undefined) return
+    route.config = { ...route.config, securityHeaders: route.helmet && helmet({ ...defaults, ...route.helmet } as HelmetOptions) }
+  })
+  fastify.addHook('onRequest', function securityHeaders (request, reply, done) {
+    // An upgrade answer carries nothing a browser would use (plugins/websocket's `request.ws`).
+    if (request.ws) return done()
+    const apply = request.routeOptions.config.securityHeaders ?? applyDefaults
+    if (apply === false) return done()
+    apply(request.raw, reply.raw, done as (err?: unknown) => void)
+  })
+}, { name: 'security-headers', fastify: '5.x', dependencies: ['config', 'websocket'] })

@@ -47,9 +47,7 @@ export default fp(async (fastify) => {
   // Registered before @fastify/websocket's own onRoute hook, so that hook picks up the rewritten route.
   fastify.addHook('onRoute', (route: RouteOptions & { websocket?: boolean, wsHandler?: unknown }) => {
     if (!route.websocket) return
-    // Security headers are for pages: an upgrade answer carries none a browser would use, and
-    // building helmet's middleware on every handshake costs a measurable share of it.
-    route.config = { ...route.config, websocket: true, helmet: { skipRoute: true } } as typeof route.config
+    route.config = { ...route.config, websocket: true }
     const gate = fastify.hasDecorator('gateWebSocketHandler') ? fastify.gateWebSocketHandler : undefined
     const handler = route.handler as unknown as WebSocketHandler
     // HEAD can never be upgraded: @fastify/websocket answers it with 404 and never runs the handler.

@@ -18,10 +18,21 @@ export async function mintTokens (n) {
   return tokens
 }
 
-/** The upgrade request for `path`, authenticated with `token` as a Bearer header. */
-export const upgradeRequest = (path, token) =>
-  `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-  `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Bearer ${token}\r\n\r\n`
+/** Where each handshake method puts the token: a query parameter, or one more header. */
+const presenting = {
+  bearer: (path, token) => [path, `Authorization: Bearer ${token}\r\n`],
+  query: (path, token) => [`${path}${path.includes('?') ? '&' : '?'}token=${token}`, ''],
+  subprotocol: (path, token) => [path, `Sec-WebSocket-Protocol: wsgate, wsgate.bearer.${token}\r\n`]
+}
+
+/** The upgrade request for `path`, authenticated with `token` as `method` presents it (METHOD, default bearer). */
+export function upgradeRequest (path, token, method = process.env.METHOD ?? 'bearer') {
+  const present = presenting[method]
+  if (!present) throw new Error(`METHOD must be one of ${Object.keys(presenting).join(', ')}`)
+  const [target, header] = present(path, token)
+  return `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+    `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${header}\r\n`
+}
 
 /** A masked client text frame (payload under 126 bytes). */
 export function clientFrame (text) {

@@ -5,13 +5,16 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import configPlugin from '../../plugins/config.js'
 import securityHeaders, { cspDirectives, helmetOptions } from '../../plugins/security-headers.js'
+import websocketPlugin from '../../plugins/websocket.js'
 import { loadConfig } from '../../src/config.js'
 import { build, JWT_SECRET } from '../helper.js'
+import { rawUpgrade } from '../support/upgrade.js'
 
 async function serve (t: Test, env: Record<string, string> = {}) {
   const config = loadConfig({ JWT_SECRET, DATA_DIR: '/nonexistent', ...env })
   const fastify = Fastify() as unknown as FastifyInstance
   await fastify.register(configPlugin, { config })
+  await fastify.register(websocketPlugin)
   await fastify.register(securityHeaders)
   await fastify.register(async (f) => {
     f.get('/page', async (_req, reply) => reply.type('text/html').send('<p>hi</p>'))
@@ -22,6 +25,7 @@ async function serve (t: Test, env: Record<string, string> = {}) {
       reply.raw.removeHeader('x-frame-options')
       return reply.type('text/html').send('<p>own</p>')
     })
+    f.get('/bare', { helmet: false }, async () => 'no headers')
     f.get('/fails', async () => { throw new Error('internal detail') })
   })
   t.teardown(() => fastify.close())
@@ -75,6 +79,15 @@ t.test('a route can be framed by the origins it names, and only by them', async 
   t.equal(directives(other.headers['content-security-policy'] as string)['frame-ancestors'], "'none'", 'other routes are still unframable')
 })
 
+t.test('a route can opt out of the headers with helmet: false', async (t) => {
+  const fastify = await serve(t)
+  const res = await fastify.inject({ url: '/bare' })
+  t.equal(res.body, 'no headers', 'the route answers')
+  t.notOk(res.headers['content-security-policy'], 'no CSP')
+  t.notOk(res.headers['x-frame-options'], 'no X-Frame-Options')
+  t.equal((await fastify.inject({ url: '/page' })).headers['x-frame-options'], 'DENY', 'the other routes keep theirs')
+})
+
 t.test('GATEWAY_ORIGIN is allowed for fetches, sockets and frames of the self-test page', async (t) => {
   const fastify = await serve(t, { GATEWAY_ORIGIN: 'https://gw.example.com' })
   const csp = directives((await fastify.inject({ url: '/page' })).headers['content-security-policy'] as string)
@@ -107,4 +120,20 @@ t.test('in the whole app every answer carries the headers, and only the cookie i
       t.equal(csp['frame-ancestors'], "'none'", `${path}: framable by nobody`)
     }
   }
+})
+
+t.test('in the whole app an upgrade answer carries none of them, while a plain GET of the same route does', async (t) => {
+  const gw = await build(t)
+  const token = await gw.token()
+  const accepted = await rawUpgrade(`${gw.url}/ws?token=${token}`)
+  t.equal(accepted.status, 101, 'the upgrade is accepted')
+  const refused = await rawUpgrade(`${gw.url}/ws?token=${token}`)
+  t.equal(refused.status, 401, 'the same token again is refused')
+  for (const [what, res] of [['the 101', accepted], ['the 401', refused]] as const) {
+    t.notOk(res.headers['content-security-policy'], `${what}: no CSP`)
+    t.notOk(res.headers['x-frame-options'], `${what}: no X-Frame-Options`)
+  }
+  const plain = await fetch(`${gw.url}/ws`)
+  t.equal(plain.status, 426, 'a plain GET of /ws answers 426')
+  t.equal(plain.headers.get('x-content-type-options'), 'nosniff', 'and carries the headers, as every HTTP answer does')
 })
