@@ -1,9 +1,9 @@
 // hs256Verifier: accepts exactly what @fastify/jwt signs for wsgate, and refuses every forgery,
 // every other header, and every token whose claims fast-jwt would refuse.
 import t from 'tap'
-import { createHmac } from 'node:crypto'
+import { createHmac, randomBytes } from 'node:crypto'
 import { createSigner } from 'fast-jwt'
-import { HS256_HEADER, hs256Verifier } from '../../../src/tokens/hs256.js'
+import { HS256_HEADER, hmacSha256, hs256Verifier } from '../../../src/tokens/hs256.js'
 
 const secret = Buffer.from('s'.repeat(40))
 const verify = hs256Verifier(secret, 'wsgate')
@@ -20,6 +20,20 @@ const now = Math.floor(Date.now() / 1000)
 const valid = { sub: 'alice', jti: 'j1', iat: now, exp: now + 30, aud: 'wsgate', ims: Date.now() }
 const HEADER = { alg: 'HS256', typ: 'JWT' }
 const INVALID = { name: 'InvalidToken' }
+
+t.test('hmacSha256 gives what createHmac gives, for keys around the block size and any message', async (t) => {
+  const messages = ['', 'a', 'x'.repeat(63), 'y'.repeat(64), 'héllo wörld ✓', 'z'.repeat(5000), 'short again']
+  for (const keyLength of [1, 32, 40, 63, 64, 65, 200]) {
+    const key = randomBytes(keyLength)
+    const mac = hmacSha256(key)
+    const differ = messages.filter((m) => mac(m) !== createHmac('sha256', key).update(m).digest('base64url'))
+    t.same(differ.map((m) => m.slice(0, 12)), [], `a ${keyLength}-byte key: the same MAC for every message`)
+  }
+  const mac = hmacSha256(secret)
+  t.not(mac('a'), mac('b'), 'different messages, different MACs')
+  t.equal(mac('z'.repeat(5000)), mac('z'.repeat(5000)), 'the same long message twice, the same MAC')
+  t.equal(mac('a'), createHmac('sha256', secret).update('a').digest('base64url'), 'a short message after a long one is not mixed with its leftovers')
+})
 
 t.test('a token signed by @fastify/jwt\'s signer is accepted with its claims', async (t) => {
   const token = sign(claims())
