@@ -30,6 +30,8 @@ export const cfg = {
   hsCount: num(env.BENCH_HS_COUNT, quick ? 300 : 3000),
   hsConcurrency: num(env.BENCH_HS_CONCURRENCY, 32),
   hsWarmup: num(env.BENCH_HS_WARMUP, quick ? 50 : 300),
+  /** unmeasured handshakes each server gets once per round before any method is timed (JIT, heap sizing) */
+  hsServerWarmup: num(env.BENCH_HS_SERVER_WARMUP, quick ? 150 : 3000),
   /** idle authenticated sockets for the memory figures: 10k, and near the 20,000-descriptor ceiling of one process */
   idleSizes: list(env.BENCH_IDLE_SOCKETS, quick ? ['1000'] : ['10000', '19000']).map(Number),
   settleMs: num(env.BENCH_SETTLE_MS, quick ? 1000 : 3000),

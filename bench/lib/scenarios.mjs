@@ -116,8 +116,8 @@ export async function handshake (srv, cfg, round = 1) {
   try {
     // Warm the whole server (JIT, heap sizing) once, beyond each method's own warm-up.
     const first = mainMethod(srv)
-    const warmTokens = await srv.tokens(cfg.hsWarmup * 3, first)
-    await w.call('handshake', { spec: srv.spec(first), tokens: warmTokens, count: cfg.hsWarmup * 3, concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 60_000 })
+    const warmTokens = await srv.tokens(cfg.hsServerWarmup, first)
+    await w.call('handshake', { spec: srv.spec(first), tokens: warmTokens, count: cfg.hsServerWarmup, concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 60_000 })
     for (const method of methods) {
       const variant = srv.key === 'wsgate' ? method : 'connect'
       const entry = { scenario: 'handshake', variant, server: srv.key, label: srv.label, metrics: {} }
