@@ -7,6 +7,7 @@ import { Errors } from '../src/errors.js'
 import { resolveJwtSecret } from '../src/secrets.js'
 import { hs256Verifier, type VerifiedClaims } from '../src/tokens/hs256.js'
 import { MemoryLedger, type TokenLedger } from '../src/tokens/ledger.js'
+import { SignedTokens } from '../src/tokens/signed-here.js'
 import { RedisLedger } from '../src/tokens/redis-ledger.js'
 import type { User } from '../src/store/users.js'
 import type { RequestUser } from '../src/auth/request-user.js'
@@ -38,7 +39,7 @@ declare module 'fastify' {
 }
 
 declare module '@fastify/jwt' {
-  interface FastifyJWT { payload: { sub: string, jti: string, ims: number }, user: RequestUser | null }
+  interface FastifyJWT { payload: { sub: string, jti: string, ims: number, iat?: number }, user: RequestUser | null }
 }
 
 export default fp(async (fastify) => {
@@ -67,6 +68,7 @@ export default fp(async (fastify) => {
   // @fastify/jwt only signs; every verification (tokens on each handshake, sessions) is hs256Verifier's.
   const verifyToken = hs256Verifier(secret, TOKEN_AUDIENCE)
   const verifySession = hs256Verifier(secret, SESSION_AUDIENCE)
+  const signedHere = new SignedTokens()
   // A revocation at T refuses tokens issued at T too (their order within the millisecond is unknown);
   // tokens issued after it are stamped at least T + 1 (`issuedAt`), so they are never refused.
   const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims > user.tokensValidAfter
@@ -74,11 +76,13 @@ export default fp(async (fastify) => {
 
   /** Signature, audience, lifetime and the user's revocations; consumes nothing. */
   const check = async (token: string): Promise<Authenticated> => {
-    let claims: TokenClaims
-    try {
-      claims = verifyToken(token)
-    } catch {
-      throw new Errors.BadCredentials()
+    let claims = signedHere.claims(token)
+    if (claims === undefined) {
+      try {
+        claims = verifyToken(token)
+      } catch {
+        throw new Errors.BadCredentials()
+      }
     }
     const user = await fastify.users.get(claims.sub)
     if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
@@ -90,13 +94,18 @@ export default fp(async (fastify) => {
       const found = await fastify.users.get(user)
       if (!found) throw new Errors.UnknownUser()
       const jti = randomUUID()
-      const token = fastify.jwt.sign({ sub: user, jti, ims: issuedAt(found) })
+      // iat given, so exp is known without decoding the token: the signer makes it iat + TOKEN_TTL.
+      const iat = Math.floor(Date.now() / 1000)
+      const payload = { sub: user, jti, ims: issuedAt(found), iat }
+      const token = fastify.jwt.sign(payload)
+      signedHere.remember(token, Object.freeze({ ...payload, exp: iat + config.TOKEN_TTL, aud: TOKEN_AUDIENCE }))
       if (config.TOKEN_SINGLE_USE) await ledger.issued(jti, Date.now() + config.TOKEN_TTL * 1000)
       return { token, expiresIn: config.TOKEN_TTL }
     },
     check,
     async authenticate (token) {
       const found = await check(token)
+      signedHere.forget(token)
       if (config.TOKEN_SINGLE_USE && !await ledger.consume(found.claims.jti)) throw new Errors.TokenReplayed()
       return found
     },

@@ -11,6 +11,7 @@ import redisPlugin from '../../plugins/redis.js'
 import tokensPlugin from '../../plugins/tokens.js'
 import usersPlugin from '../../plugins/users.js'
 import { loadConfig } from '../../src/config.js'
+import { hs256Verifier } from '../../src/tokens/hs256.js'
 
 const SECRET = 'tokens-test-secret-0123456789-abcdefgh'
 
@@ -54,6 +55,22 @@ t.test('a single-use token authenticates once; the replay is refused with WSG_TO
   t.equal(first.user.name, 'admin', 'the first use authenticates the user')
   t.equal(first.claims.aud, 'wsgate', 'the claims carry the wsgate audience')
   t.equal(await refusal(fastify.tokens.authenticate(token)), '401 WSG_TOKEN_REPLAYED', 'the second use is refused as a replay')
+})
+
+t.test('a token issued here is recognised with exactly the claims it carries; a changed copy is verified, and refused', async (t) => {
+  const fastify = await tokenService(t)
+  const { token } = await fastify.tokens.issue('admin')
+  const decoded = hs256Verifier(Buffer.from(SECRET), 'wsgate')(token)
+  const { claims } = await fastify.tokens.check(token)
+  t.same(claims, decoded, 'the remembered claims are the ones in the token')
+  t.equal(claims.exp - claims.iat, 30, 'it expires TOKEN_TTL seconds after it was issued')
+  const [head, payload, mac] = token.split('.') as [string, string, string]
+  const forged = { ...decoded, sub: 'someone-else' }
+  const altered = `${head}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`
+  t.equal(await refusal(fastify.tokens.authenticate(altered)), '401 WSG_BAD_CREDENTIALS', 'the payload changed under the same MAC is refused')
+  t.equal(await refusal(fastify.tokens.authenticate(`${head}.${payload}.${mac.slice(0, -1)}A`)), '401 WSG_BAD_CREDENTIALS', 'a changed MAC is refused')
+  t.equal((await fastify.tokens.authenticate(token)).user.name, 'admin', 'the token itself still authenticates once')
+  t.equal(await refusal(fastify.tokens.authenticate(token)), '401 WSG_TOKEN_REPLAYED', 'and only once')
 })
 
 t.test('with TOKEN_SINGLE_USE=false a token may be used again until it expires', async (t) => {

@@ -1,0 +1,35 @@
+// SignedTokens: remembers what this process signed until it is used, expires or is pushed out.
+import t from 'tap'
+import { SignedTokens } from '../../../src/tokens/signed-here.js'
+import type { VerifiedClaims } from '../../../src/tokens/hs256.js'
+
+const claims = (jti: string, exp = 2_000_000_000): VerifiedClaims => ({ sub: 'alice', jti, iat: exp - 30, exp, aud: 'wsgate', ims: 1 })
+
+t.test('a remembered token gives back its claims until it is forgotten', async (t) => {
+  const signed = new SignedTokens()
+  signed.remember('tok.a', claims('a'))
+  t.same(signed.claims('tok.a'), claims('a'), 'the claims signed into it')
+  t.equal(signed.claims('tok.b'), undefined, 'a token never signed here is unknown')
+  t.equal(signed.claims('tok.a '), undefined, 'only the exact same text matches')
+  signed.forget('tok.a')
+  t.equal(signed.claims('tok.a'), undefined, 'a forgotten token is unknown')
+})
+
+t.test('an expired token is unknown, and dropped', async (t) => {
+  const signed = new SignedTokens()
+  signed.remember('tok.a', claims('a', 1000))
+  t.same(signed.claims('tok.a', 1_000_000), claims('a', 1000), 'known up to its exp second')
+  t.equal(signed.claims('tok.a', 1_000_001), undefined, 'unknown one millisecond after')
+  t.equal(signed.size, 0, 'and no longer held')
+})
+
+t.test('at most `max` tokens are held, the oldest pushed out first; max 0 holds none', async (t) => {
+  const signed = new SignedTokens(2)
+  for (const jti of ['a', 'b', 'c']) signed.remember(`tok.${jti}`, claims(jti))
+  t.equal(signed.size, 2, 'two held')
+  t.equal(signed.claims('tok.a'), undefined, 'the oldest is gone')
+  t.ok(signed.claims('tok.b') && signed.claims('tok.c'), 'the two newest remain')
+  const none = new SignedTokens(0)
+  none.remember('tok.a', claims('a'))
+  t.equal(none.claims('tok.a'), undefined, 'with max 0 nothing is remembered')
+})
