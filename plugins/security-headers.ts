@@ -9,11 +9,10 @@ import type { RouteOptions } from 'fastify'
 import type { Config } from '../src/config.js'
 
 type Directives = Record<string, string[]>
-type RouteHelmet = HelmetOptions
 type ApplyHeaders = ReturnType<typeof helmet>
 
 declare module 'fastify' {
-  interface RouteShorthandOptions { helmet?: RouteHelmet | false }
+  interface RouteShorthandOptions { helmet?: HelmetOptions | false }
   interface FastifyContextConfig { securityHeaders?: ApplyHeaders | false }
 }
 
@@ -43,7 +42,7 @@ export function cspDirectives (config: Pick<Config, 'GATEWAY_ORIGIN' | 'TLS_CERT
 }
 
 /** Helmet options; with `frameAncestors`, for a route those origins may frame. */
-export function helmetOptions (config: Pick<Config, 'GATEWAY_ORIGIN' | 'TLS_CERT'>, frameAncestors?: readonly string[]): RouteHelmet {
+export function helmetOptions (config: Pick<Config, 'GATEWAY_ORIGIN' | 'TLS_CERT'>, frameAncestors?: readonly string[]): HelmetOptions {
   return {
     contentSecurityPolicy: { useDefaults: false, directives: cspDirectives(config, frameAncestors) },
     // frame-ancestors is the rule; X-Frame-Options repeats it for old browsers (and cannot list origins).
@@ -57,7 +56,7 @@ export function helmetOptions (config: Pick<Config, 'GATEWAY_ORIGIN' | 'TLS_CERT
 export default fp(async (fastify) => {
   const defaults = helmetOptions(fastify.config)
   const applyDefaults = helmet(defaults)
-  fastify.addHook('onRoute', (route: RouteOptions & { helmet?: RouteHelmet | false }) => {
+  fastify.addHook('onRoute', (route: RouteOptions) => {
     if (route.helmet === undefined) return
     route.config = { ...route.config, securityHeaders: route.helmet && helmet({ ...defaults, ...route.helmet } as HelmetOptions) }
   })

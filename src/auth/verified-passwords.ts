@@ -3,7 +3,8 @@
 // An entry holds a keyed digest of the name and password, never the password, and counts only while
 // the user's stored hash is still the one it was verified against: a new password or a removed user
 // misses, and a wrong password always goes to argon2.
-import { createHmac, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { hmacSha256 } from '../tokens/hs256.js'
 import type { User } from '../store/users.js'
 
 /** Entries kept at most; past it the oldest goes. */
@@ -12,13 +13,13 @@ export const MAX_VERIFIED_PASSWORDS = 10_000
 interface Entry { passwordHash: string, until: number }
 
 export class VerifiedPasswords {
-  readonly #key = randomBytes(32)
+  readonly #mac = hmacSha256(randomBytes(32))
   readonly #entries = new Map<string, Entry>()
 
   constructor (private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
 
   #digest (name: string, password: string): string {
-    return createHmac('sha256', this.#key).update(name).update('\0').update(password).digest('base64')
+    return this.#mac(`${name}\0${password}`)
   }
 
   /** True when `password` was verified for `user` within the TTL and the user's hash has not changed since. */
