@@ -5,28 +5,37 @@
 // expiry, revocation and single use are checked for every token either way.
 import type { VerifiedClaims } from './hs256.js'
 
+interface Signed { token: string, claims: VerifiedClaims }
+
+/** The token's MAC (its last part): a short key to hash, where the whole token would be ~250 characters. */
+const macOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
+
 export class SignedTokens {
-  readonly #claims = new Map<string, VerifiedClaims>()
+  // Keyed by MAC; a token is known only when it equals the remembered token character for character.
+  readonly #byMac = new Map<string, Signed>()
 
   constructor (readonly max = 10_000) {}
 
   remember (token: string, claims: VerifiedClaims): void {
     if (this.max <= 0) return
-    if (this.#claims.size >= this.max) this.#claims.delete(this.#claims.keys().next().value!)
-    this.#claims.set(token, claims)
+    if (this.#byMac.size >= this.max) this.#byMac.delete(this.#byMac.keys().next().value!)
+    this.#byMac.set(macOf(token), { token, claims })
   }
 
   /** The claims signed into `token` here, unless it was not signed here or has expired at `now`. */
   claims (token: string, now = Date.now()): VerifiedClaims | undefined {
-    const claims = this.#claims.get(token)
-    if (claims === undefined || now <= claims.exp * 1000) return claims
-    this.#claims.delete(token)
+    const mac = macOf(token)
+    const signed = this.#byMac.get(mac)
+    if (signed === undefined || signed.token !== token) return undefined
+    if (now <= signed.claims.exp * 1000) return signed.claims
+    this.#byMac.delete(mac)
     return undefined
   }
 
   forget (token: string): void {
-    this.#claims.delete(token)
+    const mac = macOf(token)
+    if (this.#byMac.get(mac)?.token === token) this.#byMac.delete(mac)
   }
 
-  get size (): number { return this.#claims.size }
+  get size (): number { return this.#byMac.size }
 }

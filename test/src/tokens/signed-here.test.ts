@@ -15,6 +15,15 @@ t.test('a remembered token gives back its claims until it is forgotten', async (
   t.equal(signed.claims('tok.a'), undefined, 'a forgotten token is unknown')
 })
 
+t.test('a token with the same MAC under another header or payload is unknown, and forgetting it keeps the real one', async (t) => {
+  const signed = new SignedTokens()
+  signed.remember('head.payload.mac', claims('a'))
+  t.equal(signed.claims('head.changed.mac'), undefined, 'a changed payload with the same MAC is unknown')
+  t.equal(signed.claims('other.payload.mac'), undefined, 'a changed header with the same MAC is unknown')
+  signed.forget('head.changed.mac')
+  t.same(signed.claims('head.payload.mac'), claims('a'), 'the token signed here is still known')
+})
+
 t.test('an expired token is unknown, and dropped', async (t) => {
   const signed = new SignedTokens()
   signed.remember('tok.a', claims('a', 1000))
