@@ -17,6 +17,8 @@ declare module 'fastify' {
   interface FastifyInstance { metrics: Metrics }
 }
 
+interface AuthTallyRow { method: AuthEvent['method'], ok: boolean, reason: string, n: number, reported: number }
+
 /** A counter that mirrors a running total kept elsewhere, read at scrape time. */
 function mirrored (name: string, help: string, read: () => number): Counter {
   let last = 0
@@ -37,30 +39,42 @@ export default fp(async (fastify) => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
+  // Auth decisions are counted here, one tally per method and reason (a handshake's share of the work
+  // is one Map lookup), and handed to prom-client at scrape time.
+  const tallies = new Map<string, AuthTallyRow>()
+  fastify.authEvents.on('auth', (event: AuthEvent) => {
+    const key = `${event.method}\0${event.ok ? 1 : 0}\0${event.reason}`
+    const row = tallies.get(key)
+    if (row) row.n++
+    else tallies.set(key, { method: event.method, ok: event.ok, reason: event.reason, n: 1, reported: 0 })
+  })
   const authTotal = new Counter({
     name: 'wsgate_auth_total',
     help: 'WebSocket authentication decisions, by method, result (ok or fail) and reason',
     labelNames: ['method', 'result', 'reason'] as const,
-    registers: [registry]
-  })
-  const byMethod = new Map<string, { ok: number, fail: number }>()
-  const failures = new Map<string, number>()
-  let ok = 0
-  let fail = 0
-  fastify.authEvents.on('auth', (event: AuthEvent) => {
-    authTotal.inc({ method: event.method, result: event.ok ? 'ok' : 'fail', reason: event.reason })
-    let counts = byMethod.get(event.method)
-    if (!counts) byMethod.set(event.method, counts = { ok: 0, fail: 0 })
-    if (event.ok) {
-      ok++
-      counts.ok++
-    } else {
-      fail++
-      counts.fail++
-      const key = `${event.method}:${event.reason}`
-      failures.set(key, (failures.get(key) ?? 0) + 1)
+    registers: [],
+    collect () {
+      for (const row of tallies.values()) {
+        if (row.n > row.reported) this.inc({ method: row.method, result: row.ok ? 'ok' : 'fail', reason: row.reason }, row.n - row.reported)
+        row.reported = row.n
+      }
     }
   })
+  const authTally = (): AuthTally => {
+    const tally: AuthTally = { ok: 0, fail: 0, byMethod: {}, failures: {} }
+    for (const { method, ok, reason, n } of tallies.values()) {
+      const counts = tally.byMethod[method] ??= { ok: 0, fail: 0 }
+      if (ok) {
+        tally.ok += n
+        counts.ok += n
+      } else {
+        tally.fail += n
+        counts.fail += n
+        tally.failures[`${method}:${reason}`] = (tally.failures[`${method}:${reason}`] ?? 0) + n
+      }
+    }
+    return tally
+  }
 
   // Read at scrape time from the registries that already hold these figures.
   const gauges = [new Gauge({
@@ -91,11 +105,11 @@ export default fp(async (fastify) => {
     mirrored('wsgate_password_hashes_total', 'Passwords checked with argon2 (login and Basic, right or wrong)', () => passwords.stats().hashed),
     mirrored('wsgate_passwords_remembered_total', 'Right passwords answered from memory within PASSWORD_CACHE_TTL, without argon2', () => passwords.stats().remembered)
   ]
-  for (const metric of [...gauges, ...counters]) registry.registerMetric(metric)
+  for (const metric of [authTotal, ...gauges, ...counters]) registry.registerMetric(metric)
 
   fastify.decorate('metrics', {
     registry,
-    auth: () => ({ ok, fail, byMethod: Object.fromEntries([...byMethod].map(([m, c]) => [m, { ...c }])), failures: Object.fromEntries(failures) })
+    auth: authTally
   } satisfies Metrics)
   fastify.addHook('onClose', async () => { registry.clear() })
 }, { name: 'metrics', fastify: '5.x', dependencies: ['auth-gate', 'connections', 'channels', 'passwords'] })
