@@ -30,9 +30,12 @@ declare module 'fastify' {
   interface FastifyInstance { connections: ConnectionRegistry }
 }
 
+// A socket's connection sits on the socket (a property read), not in a WeakMap (a slower lookup, and an entry per socket).
+const kConnection = Symbol('wsgate.connection')
+type Registered = WebSocket & { [kConnection]?: Connection }
+
 export default fp(async (fastify) => {
   const byUser = new Map<string, Set<Connection>>()
-  const bySocket = new WeakMap<WebSocket, Connection>()
   let size = 0
   let nextId = 1
 
@@ -49,12 +52,12 @@ export default fp(async (fastify) => {
   }
 
   const registry: ConnectionRegistry = {
-    add (socket, user) {
+    add (socket: Registered, user) {
       const conn: Connection = { id: nextId++, socket, user, since: Date.now(), expiresAt: user.expiresAt }
       let set = byUser.get(user.name)
       if (!set) byUser.set(user.name, set = new Set())
       set.add(conn)
-      bySocket.set(socket, conn)
+      socket[kConnection] = conn
       size++
       return conn
     },
@@ -65,7 +68,7 @@ export default fp(async (fastify) => {
       if (set.size === 0) byUser.delete(conn.user.name)
     },
     get size () { return size },
-    of (socket) { return bySocket.get(socket) },
+    of (socket) { return (socket as Registered)[kConnection] },
     countFor (user) { return byUser.get(user)?.size ?? 0 },
     byMethod () {
       const counts: Record<string, number> = {}

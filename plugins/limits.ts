@@ -49,6 +49,12 @@ export interface EmitGuard {
   onThrow (socket: WebSocket, err: unknown, event: string | symbol): void
 }
 
+// A socket's limits state sits on the socket itself: a property read on every frame, where a WeakMap
+// lookup costs several times as much.
+const kState = Symbol('wsgate.limits')
+type Stated = WebSocket & { [kState]?: SocketState }
+const stateOf = (socket: WebSocket): SocketState | undefined => (socket as Stated)[kState]
+
 const kGuard = Symbol('wsgate.emitGuard')
 type Guarded = WebSocket & { [kGuard]: EmitGuard }
 const baseEmit = EventEmitter.prototype.emit
@@ -84,7 +90,6 @@ export function guardEmit (socket: WebSocket, guard: EmitGuard): void {
 export default fp(async (fastify) => {
   const { config, websocketServer: wss } = fastify
   const maxBuffered = config.MAX_BUFFERED_BYTES
-  const states = new WeakMap<WebSocket, SocketState>()
 
   const slow = (socket: WebSocket, state: SocketState | undefined) => {
     if (state) state.slow = true
@@ -97,7 +102,7 @@ export default fp(async (fastify) => {
       if (!COUNTED.has(event)) return true
       // Nothing a client sends after the server started closing is processed.
       if (socket.readyState !== socket.OPEN) return event !== 'message'
-      const state = states.get(socket)
+      const state = stateOf(socket)
       if (state && !state.bucket.take()) {
         socket.close(CloseCode.PolicyViolation, RATE_EXCEEDED)
         return false
@@ -115,12 +120,12 @@ export default fp(async (fastify) => {
     }
   }
   function onPong (this: WebSocket) {
-    const state = states.get(this)
+    const state = stateOf(this)
     if (state) state.alive = true
   }
 
-  wss.on('connection', (socket: WebSocket) => {
-    states.set(socket, { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) })
+  wss.on('connection', (socket: Stated) => {
+    socket[kState] = { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) }
     socket.on('pong', onPong)
     guardEmit(socket, guard)
   })
@@ -143,7 +148,7 @@ export default fp(async (fastify) => {
   // One timer for every socket: a socket that has not answered the previous ping is gone.
   const heartbeat = setInterval(() => {
     for (const socket of wss.clients) {
-      const state = states.get(socket)
+      const state = stateOf(socket)
       if (!state) continue
       // A timer callback that throws would be an uncaught exception: one bad socket must not stop the beat.
       try { beat(socket, state) } catch (err) {
@@ -157,7 +162,7 @@ export default fp(async (fastify) => {
   fastify.decorate('sendOrDrop', (socket: WebSocket, data: string | Buffer): boolean => {
     if (socket.readyState !== socket.OPEN) return false
     if (socket.bufferedAmount > maxBuffered) {
-      slow(socket, states.get(socket))
+      slow(socket, stateOf(socket))
       return false
     }
     socket.send(data)
