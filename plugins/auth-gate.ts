@@ -7,6 +7,7 @@ import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
+import { isPromise, type Awaitable } from '../src/awaitable.js'
 import type { Extracted } from '../src/auth/credential.js'
 import { queryParam } from '../src/auth/credential.js'
 import { HANDSHAKE_EXTRACTORS } from '../src/auth/extractors/index.js'
@@ -54,8 +55,12 @@ export default fp(async (fastify) => {
 
   const connectionExpiry = () => Date.now() + config.CONNECTION_TTL * 1000
 
+  const tokenUser = (token: string) => {
+    const found = fastify.tokens.authenticateNow(token)
+    return isPromise(found) ? found.then(({ user }) => user) : found.user
+  }
   const depsFor = (request: FastifyRequest): VerifierDeps => ({
-    async token (token) { return (await fastify.tokens.authenticate(token)).user },
+    token: tokenUser,
     password: (username, password) => fastify.passwords.check(request, username, password)
   })
 
@@ -67,8 +72,22 @@ export default fp(async (fastify) => {
     throw err
   }
 
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!request.ws) return
+  // Synchronous when every check answers at once (the in-process ledger, SQLite): the upgrade then
+  // completes in the tick its request arrived in, with no promise in between.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!request.ws) return done()
+    let decided: Awaitable<void>
+    try {
+      decided = decide(request, reply)
+    } catch (err) {
+      return done(err as Error)
+    }
+    if (isPromise(decided)) decided.then(() => done(), done)
+    else done()
+  })
+
+  /** Passes (sets `request.user`, or leaves it null for a first-message socket) or throws the refusal. */
+  const decide = (request: FastifyRequest, reply: FastifyReply): Awaitable<void> => {
     // Whatever the answer, the upgrade socket is destroyed after it; say so rather than keep-alive.
     reply.header('Connection', 'close')
     if (!open) throw new Errors.ShuttingDown()
@@ -112,12 +131,18 @@ export default fp(async (fastify) => {
       return fail(reply, pin as AuthMethod ?? 'none', new Errors.Unauthorized())
     }
 
-    let verified: Verified
+    const refused = (err: Error) => fail(reply, presented[0]!.method, err)
+    let verified: Awaitable<Verified>
     try {
-      verified = await verifyPresented(presented, depsFor(request))
+      verified = verifyPresented(presented, depsFor(request))
     } catch (err) {
-      return fail(reply, presented[0]!.method, err as Error)
+      return refused(err as Error)
     }
+    if (isPromise(verified)) return verified.then((v) => admit(request, reply, v), refused)
+    admit(request, reply, verified)
+  }
+
+  const admit = (request: FastifyRequest, reply: FastifyReply, verified: Verified) => {
     if (fastify.connections.countFor(verified.user.name) >= config.MAX_CONNECTIONS_PER_USER) {
       return fail(reply, verified.method, new Errors.TooManyConnections())
     }
@@ -125,7 +150,7 @@ export default fp(async (fastify) => {
     request.log.debug({ req: request, user: verified.user.name, method: verified.method }, 'websocket authenticated')
     request.user = { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
     holdWrites(request.raw.socket)
-  })
+  }
 
   /**
    * The `101` and the hello frame leave in one write (one segment) instead of two: the rest of the
@@ -138,18 +163,24 @@ export default fp(async (fastify) => {
   }
 
   /** Runs the route's handler only once the socket is authenticated, after the hello frame. */
-  const start = (handler: WebSocketHandler, socket: WebSocket, request: FastifyRequest, user: RequestUser) => {
+  const start = (handler: WebSocketHandler, self: unknown, socket: WebSocket, request: FastifyRequest, user: RequestUser) => {
     if (fastify.connections.countFor(user.name) >= config.MAX_CONNECTIONS_PER_USER) {
       socket.close(CloseCode.PolicyViolation, 'too many connections for this user')
       return
     }
     request.user = user
-    const conn = fastify.connections.add(socket, user)
-    socket.once('close', () => fastify.connections.remove(conn))
+    fastify.connections.add(socket, user)
+    socket.on('close', onSocketClose)
     socket.send(JSON.stringify({ type: 'hello', user: user.name, method: user.method }))
-    const handled = handler(socket, request)
+    const handled = handler.call(self, socket, request)
     releaseHandshake(socket, request.raw.socket, onSocketError)
     return handled
+  }
+
+  /** One close listener shared by every registered socket ('close' comes once). */
+  function onSocketClose (this: WebSocket) {
+    const conn = fastify.connections.of(this)
+    if (conn) fastify.connections.remove(conn)
   }
 
   /** One error listener shared by every open socket. */
@@ -157,7 +188,7 @@ export default fp(async (fastify) => {
 
   fastify.decorate('gateWebSocketHandler', (handler: WebSocketHandler): WebSocketHandler => {
     return function gated (this: unknown, socket, request) {
-      if (request.user) return start(handler.bind(this), socket, request, request.user)
+      if (request.user) return start(handler, this, socket, request, request.user)
       // The cap is checked before the upgrade (503); this catches upgrades that raced past that check.
       if (pending >= config.MAX_PENDING) {
         socket.close(CloseCode.TryAgainLater, CloseReason[CloseCode.TryAgainLater])
@@ -175,7 +206,7 @@ export default fp(async (fastify) => {
         if (!result) return
         events.emit('auth', { method: 'first-message', ok: true, reason: 'ok' })
         const { user } = result.verified
-        const handled = start(handler.bind(this), socket, request,
+        const handled = start(handler, this, socket, request,
           { name: user.name, role: user.role, method: 'first-message', expiresAt: connectionExpiry() })
         for (const [data, isBinary] of result.held) socket.emit('message', data, isBinary)
         return handled

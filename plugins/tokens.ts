@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto'
 import fp from 'fastify-plugin'
 import jwt, { type JWT } from '@fastify/jwt'
+import { andThen, type Awaitable } from '../src/awaitable.js'
 import { Errors } from '../src/errors.js'
 import { resolveJwtSecret } from '../src/secrets.js'
 import { hs256Verifier, type VerifiedClaims } from '../src/tokens/hs256.js'
@@ -24,6 +25,11 @@ export interface TokenService {
   issue (user: string): Promise<IssuedToken>
   /** Verifies signature, audience, lifetime, the user's revocations, and consumes a single-use token. */
   authenticate (token: string): Promise<Authenticated>
+  /**
+   * `authenticate`, answered at once (a value, or a thrown error) when the ledger and the user store
+   * can (the in-process ledger, SQLite), and as a promise otherwise: the handshake path.
+   */
+  authenticateNow (token: string): Awaitable<Authenticated>
   /** The same checks as `authenticate` without consuming the token (the cookie iframe vets a token it stores). */
   check (token: string): Promise<Authenticated>
   /** A session token; given the User, it is stamped after the user's latest revocation even within its millisecond. */
@@ -75,19 +81,30 @@ export default fp(async (fastify) => {
   const issuedAt = (user?: Pick<User, 'tokensValidAfter'>) => Math.max(Date.now(), (user?.tokensValidAfter ?? 0) + 1)
 
   /** Signature, audience, lifetime and the user's revocations; consumes nothing. */
-  const check = async (token: string): Promise<Authenticated> => {
-    let claims = signedHere.claims(token)
-    if (claims === undefined) {
+  const checkNow = (token: string): Awaitable<Authenticated> => {
+    let found = signedHere.claims(token)
+    if (found === undefined) {
       try {
-        claims = verifyToken(token)
+        found = verifyToken(token)
       } catch {
         throw new Errors.BadCredentials()
       }
     }
-    const user = await fastify.users.get(claims.sub)
-    if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
-    return { user, claims }
+    const claims = found
+    return andThen(fastify.users.get(claims.sub), (user) => {
+      if (!user || !stillValid(user, claims)) throw new Errors.BadCredentials()
+      return { user, claims }
+    })
   }
+
+  const authenticateNow = (token: string): Awaitable<Authenticated> => andThen(checkNow(token), (found) => {
+    signedHere.forget(token)
+    if (!config.TOKEN_SINGLE_USE) return found
+    return andThen(ledger.consume(found.claims.jti), (fresh) => {
+      if (!fresh) throw new Errors.TokenReplayed()
+      return found
+    })
+  })
 
   const service: TokenService = {
     async issue (user) {
@@ -102,13 +119,9 @@ export default fp(async (fastify) => {
       if (config.TOKEN_SINGLE_USE) await ledger.issued(jti, Date.now() + config.TOKEN_TTL * 1000)
       return { token, expiresIn: config.TOKEN_TTL }
     },
-    check,
-    async authenticate (token) {
-      const found = await check(token)
-      signedHere.forget(token)
-      if (config.TOKEN_SINGLE_USE && !await ledger.consume(found.claims.jti)) throw new Errors.TokenReplayed()
-      return found
-    },
+    async check (token) { return checkNow(token) },
+    async authenticate (token) { return authenticateNow(token) },
+    authenticateNow,
     issueSession (user) {
       if (typeof user === 'string') return sessions.sign({ sub: user, jti: randomUUID(), ims: issuedAt() })
       return sessions.sign({ sub: user.name, jti: randomUUID(), ims: issuedAt(user) })

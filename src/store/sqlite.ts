@@ -115,7 +115,7 @@ export function openSqliteStore (dataDir: string): UserStore {
 
   return {
     kind: 'sqlite',
-    async get (name) { return lookup(name) },
+    get: lookup,
     async list () { return q.list.all().map(toUser) },
     async count () { return q.count.get()?.n ?? 0 },
     async add (u: NewUser) {

@@ -1,5 +1,6 @@
 // The user store interface every backend implements (SQLite by default, PostgreSQL with DATABASE_URL).
 import { Type, type Static } from '@sinclair/typebox'
+import type { Awaitable } from '../awaitable.js'
 
 export const ROLES = ['user', 'admin', 'service'] as const
 export const RoleSchema = Type.Union(ROLES.map((r) => Type.Literal(r)))
@@ -29,7 +30,8 @@ export interface Revocation { id: number, name: string, at: number }
 
 export interface UserStore {
   readonly kind: 'sqlite' | 'postgres'
-  get (name: string): Promise<User | undefined>
+  /** At once where the store can (SQLite), a promise otherwise (PostgreSQL). */
+  get (name: string): Awaitable<User | undefined>
   list (): Promise<User[]>
   count (): Promise<number>
   /** Throws DuplicateUserError when the name is taken. */

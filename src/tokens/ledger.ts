@@ -1,11 +1,12 @@
 // Single-use bookkeeping: a token's jti is recorded when issued and consumed at most once.
 // Recording issued tokens (not used ones) means a wiped ledger invalidates outstanding tokens.
+import type { Awaitable } from '../awaitable.js'
 
 export interface TokenLedger {
   /** Records a freshly issued token that may be consumed until `expiresAt` (epoch ms). */
   issued (jti: string, expiresAt: number): Promise<void>
-  /** True exactly once per issued, unexpired jti. */
-  consume (jti: string): Promise<boolean>
+  /** True exactly once per issued, unexpired jti; at once where the ledger is in this process. */
+  consume (jti: string): Awaitable<boolean>
   close (): Promise<void>
 }
 
@@ -22,7 +23,7 @@ export class MemoryLedger implements TokenLedger {
     this.#live.set(jti, expiresAt)
   }
 
-  async consume (jti: string): Promise<boolean> {
+  consume (jti: string): boolean {
     const expiresAt = this.#live.get(jti)
     if (expiresAt === undefined) return false
     this.#live.delete(jti)

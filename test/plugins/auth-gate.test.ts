@@ -1,6 +1,7 @@
 // The auth gate on its own: config, connections, websocket and the gate, with a scripted token service
 // and password check in place of the real ones, so every decision can be pinned down exactly.
 import { EventEmitter, once } from 'node:events'
+import type { Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -57,18 +58,24 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
   const released = new Set<string>()
   const handled: string[] = []
 
+  // Like the real service: at once (a value or a throw) for `tok.` and `down.` tokens, as with SQLite
+  // and the in-process ledger; later (a promise) for `held.` ones, as with Redis or PostgreSQL.
   const tokens = {
-    async authenticate (token: string) {
+    authenticateNow (token: string) {
       checked.push(token)
       waiters.get(token)?.()
       const [kind, name] = token.split('.')
       if (kind === 'down') throw new Errors.Unavailable('token store unavailable')
       if ((kind !== 'tok' && kind !== 'held') || !name) throw new Errors.BadCredentials()
-      if (kind === 'held' && !released.has(token)) await new Promise<void>((resolve) => releases.set(token, resolve))
-      if (used.has(token)) throw new Errors.TokenReplayed()
-      used.add(token)
-      return { user: user(name), claims: { sub: name, jti: token, iat: 0, exp: 0, aud: 'wsgate', ims: 0 } }
-    }
+      const consume = () => {
+        if (used.has(token)) throw new Errors.TokenReplayed()
+        used.add(token)
+        return { user: user(name), claims: { sub: name, jti: token, iat: 0, exp: 0, aud: 'wsgate', ims: 0 } }
+      }
+      if (kind === 'held' && !released.has(token)) return new Promise<void>((resolve) => releases.set(token, resolve)).then(consume)
+      return consume()
+    },
+    async authenticate (token: string) { return tokens.authenticateNow(token) }
   }
   const passwords: PasswordChecker = {
     async check (_request, username, password) {
@@ -152,6 +159,36 @@ function expectRefused (t: Test, out: Outcome, status: number, what: string) {
 function expectChallenges (t: Test, out: { headers: Record<string, string | string[] | undefined> } | undefined, what: string) {
   t.equal(out?.headers['www-authenticate'], CHALLENGES.join(', '), `${what} carries the Basic and Bearer challenges`)
 }
+
+t.test('a token answered at once or later opens the socket alike, and its 101 and hello leave in one write', async (t) => {
+  const g = await gate(t)
+  /** Write calls made on the server side of each accepted TCP connection, in accept order. */
+  const writes: number[][] = []
+  g.app.server.prependListener('connection', (tcp: Socket) => {
+    const calls: number[] = []
+    writes.push(calls)
+    const inner = tcp as unknown as { _writeGeneric (writev: boolean, data: unknown[], enc: string, cb: () => void): void }
+    const write = inner._writeGeneric
+    inner._writeGeneric = function (writev, data, enc, cb) {
+      calls.push(writev ? data.length : 1)
+      return write.call(this, writev, data, enc, cb)
+    }
+  })
+
+  const now = expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer tok.uma.1' } }), 'uma', 'bearer')
+  t.equal(writes[0]?.length, 1, 'answered at once: the 101 and the hello frame went out in one write')
+
+  const later = connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer held.vic.1' } })
+  await g.waitChecked('held.vic.1')
+  g.release('held.vic.1')
+  const ws = expectOpen(t, await later, 'vic', 'bearer')
+  t.equal(writes[1]?.length, 1, 'answered later: one write as well')
+  t.same(g.handled, ['uma', 'vic'], 'the route ran for both, with their users')
+  t.same(g.events.map((e) => [e.method, e.ok]), [['bearer', true], ['bearer', true]], 'both successes were reported')
+  expectRefused(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer held.vic.1' } }), 401, 'the replayed held token')
+  now?.close()
+  ws?.close()
+})
 
 t.test('every handshake method opens the socket, says hello and reaches the route as request.user', async (t) => {
   const g = await gate(t)

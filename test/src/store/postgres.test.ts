@@ -29,7 +29,7 @@ t.test('a store whose database goes away answers Unavailable and recovers when i
   await store.add({ name: 'alice', role: 'user', passwordHash: 'h' })
 
   await proxy.cut()
-  const err = await store.get('alice').then(() => undefined, (e: unknown) => e)
+  const err = await Promise.resolve().then(() => store.get('alice')).then(() => undefined, (e: unknown) => e)
   t.ok(err instanceof Errors.Unavailable, 'a lookup during the outage fails with Errors.Unavailable')
   t.equal((err as { statusCode?: number }).statusCode, 503, 'which answers 503')
   t.equal((err as Error).message, 'user store unavailable', 'its message names no host, port or driver detail')
