@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
-import { isPromise, type Awaitable } from '../src/awaitable.js'
+import { andThen, isPromise, type Awaitable } from '../src/awaitable.js'
 import type { Extracted } from '../src/auth/credential.js'
 import { queryParam } from '../src/auth/credential.js'
 import { HANDSHAKE_EXTRACTORS } from '../src/auth/extractors/index.js'
@@ -55,10 +55,7 @@ export default fp(async (fastify) => {
 
   const connectionExpiry = () => Date.now() + config.CONNECTION_TTL * 1000
 
-  const tokenUser = (token: string) => {
-    const found = fastify.tokens.authenticateNow(token)
-    return isPromise(found) ? found.then(({ user }) => user) : found.user
-  }
+  const tokenUser = (token: string) => andThen(fastify.tokens.authenticateNow(token), ({ user }) => user)
   const depsFor = (request: FastifyRequest): VerifierDeps => ({
     token: tokenUser,
     password: (username, password) => fastify.passwords.check(request, username, password)

@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
+import { isPromise } from '../src/awaitable.js'
 import { SLOW_CONSUMER } from '../src/channels/hub.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 
@@ -58,7 +59,6 @@ const stateOf = (socket: WebSocket): SocketState | undefined => (socket as State
 const kGuard = Symbol('wsgate.emitGuard')
 type Guarded = WebSocket & { [kGuard]: EmitGuard }
 const baseEmit = EventEmitter.prototype.emit
-const isThenable = (v: unknown): v is PromiseLike<unknown> => typeof (v as { then?: unknown } | null)?.then === 'function'
 
 /** The one `emit` every guarded socket shares (no closure per socket). */
 function guardedEmit (this: Guarded, event: string | symbol, ...args: unknown[]): boolean {
@@ -69,7 +69,7 @@ function guardedEmit (this: Guarded, event: string | symbol, ...args: unknown[])
   for (const listener of this.rawListeners(event)) {
     try {
       const result: unknown = Reflect.apply(listener, this, args)
-      if (isThenable(result)) result.then(undefined, (err: unknown) => guard.onThrow(this, err, event))
+      if (isPromise(result)) result.then(undefined, (err: unknown) => guard.onThrow(this, err, event))
     } catch (err) {
       guard.onThrow(this, err, event)
       return true
