@@ -1,6 +1,7 @@
 // The embedded user store: one SQLite file in DATA_DIR, WAL mode, versioned migrations.
 import { chmodSync, existsSync } from 'node:fs'
 import { ensureDataDir } from '../data-dir.js'
+import { watchCommits } from './commit-watch.js'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { DuplicateUserError, type NewUser, type Revocation, type Role, type User, type UserStore } from './users.js'
@@ -82,16 +83,12 @@ export function openSqliteStore (dataDir: string): UserStore {
   }
 
   // Every handshake looks its user up. Rows are cached, and the cache is exact: it is dropped
-  // whenever another connection (the CLI, another process) has committed since the last look
-  // (`data_version` changes), and on every change made through this store. Unknown names are not cached.
+  // whenever another connection (the CLI, another process) may have committed since the last look
+  // (`commits`), and on every change made through this store. Unknown names are not cached.
   const cache = new Map<string, User>()
-  let cachedVersion = -1
+  const commits = watchCommits(`${file}-wal`, () => q.dataVersion.get()!)
   const lookup = (name: string): User | undefined => {
-    const version = q.dataVersion.get()!
-    if (version !== cachedVersion) {
-      cache.clear()
-      cachedVersion = version
-    }
+    if (commits.changed()) cache.clear()
     let user = cache.get(name)
     if (user) return user
     const row = q.get.get(name)
@@ -134,6 +131,9 @@ export function openSqliteStore (dataDir: string): UserStore {
     async revocationsSince (afterId) { return q.since.all(afterId) },
     async lastRevocationId () { return q.lastId.get()?.id ?? 0 },
     async ping () { q.ping.get() },
-    async close () { if (db.open) db.close() }
+    async close () {
+      commits.close()
+      if (db.open) db.close()
+    }
   }
 }

@@ -7,6 +7,7 @@ import t, { type Test } from 'tap'
 import { openSqliteStore } from '../../../src/store/sqlite.js'
 import { openPostgresStore } from '../../../src/store/postgres.js'
 import { DuplicateUserError, type UserStore } from '../../../src/store/users.js'
+import { requestLater } from '../../support/later-request.js'
 import { createTestDatabase } from '../../support/postgres.js'
 
 interface Opener { open (): Promise<UserStore> }
@@ -139,21 +140,29 @@ const cases: Case[] = [
     t.equal(await b!.count(), 1, 'a store opened concurrently sees the same table')
     await t.rejects(c!.add(alice), DuplicateUserError, 'the primary key holds across them')
   }],
-  ['changes made through another store (the CLI, another process) are seen by the next get', async (t, store, location) => {
+  ['changes made through another store (the CLI, another process) are seen by the next request', async (t, store, location) => {
     await store.add(alice)
     await store.add(bob)
     t.equal((await store.get('alice'))?.tokensValidAfter, 0, 'alice is read once before the changes')
     await store.get('bob')
     const other = await location.open()
+    // Every lookup serves a request; SQLite's store learns of another connection's commit from the
+    // kernel, which the event loop reads before any request sent after the commit.
+    const request = await requestLater(t)
     await other.revoke('alice', 5_000)
+    await request()
     t.equal((await store.get('alice'))?.tokensValidAfter, 5_000, 'a revocation is seen at once')
     await other.setPassword('alice', '$argon2id$new')
+    await request()
     t.equal((await store.get('alice'))?.passwordHash, '$argon2id$new', 'a new password is seen at once')
     await other.remove('bob')
+    await request()
     t.equal(await store.get('bob'), undefined, 'a removed user is gone at once')
     await other.add(bob)
+    await request()
     t.equal((await store.get('bob'))?.role, 'service', 'a user added elsewhere is found')
     await store.revoke('bob', 7_000)
+    await request()
     t.equal((await other.get('bob'))?.tokensValidAfter, 7_000, 'and the other way round')
     t.equal((await store.get('bob'))?.tokensValidAfter, 7_000, 'a store sees its own change')
   }],
