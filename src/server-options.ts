@@ -7,6 +7,7 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import { Errors } from './errors.js'
 import { DeferredChildLogger, loggerOptions } from './logging.js'
+import { parseQueryString } from './querystring.js'
 
 /**
  * A request head that is malformed (400), too large (431) or unfinished in time (408): the answers of
@@ -46,7 +47,7 @@ export function serverOptions (config: Config, logger: FastifyServerOptions['log
     childLoggerFactory: ((logger, bindings, opts, req) => req.headers.upgrade !== undefined
       ? new DeferredChildLogger(logger as Logger, bindings, opts) as unknown as FastifyBaseLogger
       : logger.child(bindings, opts)) satisfies FastifyServerOptions['childLoggerFactory'],
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200, querystringParser: parseQueryString }
   }
   if (config.TLS_CERT && config.TLS_KEY) {
     // A TLS handshake gets no longer than a request head (Node's default is two minutes).

@@ -38,20 +38,38 @@ export function authorization (headers: IncomingHttpHeaders): { scheme: string, 
   return { scheme: (/^[^\s]*/.exec(value)?.[0] ?? '').toLowerCase(), value }
 }
 
-/** Reads one query parameter; a parameter given twice is malformed. */
+/** Reads one query parameter; a parameter given twice is malformed. Scans with indexOf: no split, no copies. */
 export function queryParam (query: string, name: string): string | undefined | 'malformed' {
-  if (query === '' || !query.includes(name)) return undefined
   let found: string | undefined
-  for (const pair of query.split('&')) {
-    const eq = pair.indexOf('=')
-    const key = eq === -1 ? pair : pair.slice(0, eq)
-    if (key !== name) continue
-    if (found !== undefined) return 'malformed'
-    try {
-      found = decodeURIComponent((eq === -1 ? '' : pair.slice(eq + 1)).replace(/\+/g, ' '))
-    } catch {
-      return 'malformed'
+  let at = query.indexOf(name)
+  while (at !== -1) {
+    const end = at + name.length
+    const next = query.charCodeAt(end)
+    const isKey = (at === 0 || query.charCodeAt(at - 1) === AMPERSAND) && (end === query.length || next === EQUALS || next === AMPERSAND)
+    if (!isKey) {
+      at = query.indexOf(name, at + 1)
+      continue
     }
+    if (found !== undefined) return 'malformed'
+    const amp = query.indexOf('&', end)
+    const stop = amp === -1 ? query.length : amp
+    const value = decodeQueryValue(next === EQUALS ? query.slice(end + 1, stop) : '')
+    if (value === undefined) return 'malformed'
+    found = value
+    at = query.indexOf(name, stop)
   }
   return found
+}
+
+const AMPERSAND = 0x26
+const EQUALS = 0x3d
+
+/** `+` is a space and `%XX` a byte of UTF-8; undefined for bad percent-encoding. */
+function decodeQueryValue (raw: string): string | undefined {
+  if (!raw.includes('%') && !raw.includes('+')) return raw
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
 }

@@ -1,4 +1,5 @@
 // Shared parsing: token syntax, one query parameter, the Authorization scheme.
+import fc from 'fast-check'
 import t from 'tap'
 import { authorization, headerValue, MAX_TOKEN_LENGTH, queryParam, tokenCredential } from '../../../src/auth/credential.js'
 
@@ -18,6 +19,33 @@ t.test('queryParam', async (t) => {
   t.equal(queryParam('token=a&token=b', 'token'), 'malformed', 'a parameter given twice is malformed')
   t.equal(queryParam('token=%', 'token'), 'malformed', 'bad percent-encoding is malformed')
   t.equal(queryParam('xtoken=1', 'token'), undefined, 'only the exact key counts')
+  t.equal(queryParam('a=token&tokens=1&token=ok', 'token'), 'ok', 'the name inside a value or a longer key is not the key')
+  t.equal(queryParam('token=a+b%2Bc', 'token'), 'a b+c', '+ is a space, %2B a plus')
+})
+
+/** The straightforward reading (split on &, then on the first =), which queryParam must agree with. */
+function splitReading (query: string, name: string): string | undefined | 'malformed' {
+  let found: string | undefined
+  for (const pair of query === '' ? [] : query.split('&')) {
+    const eq = pair.indexOf('=')
+    if ((eq === -1 ? pair : pair.slice(0, eq)) !== name) continue
+    if (found !== undefined) return 'malformed'
+    try {
+      found = decodeURIComponent((eq === -1 ? '' : pair.slice(eq + 1)).replace(/\+/g, ' '))
+    } catch {
+      return 'malformed'
+    }
+  }
+  return found
+}
+
+t.test('queryParam agrees with splitting the query, on any query', async (t) => {
+  const piece = fc.constantFrom('token', 'auth', 'tok', 'en', '=', '&', '%', '%20', '%E2%82%AC', '%ZZ', '+', 'x', '')
+  // fc.assert throws with the smallest query on which the two disagree.
+  t.doesNotThrow(() => fc.assert(fc.property(fc.array(piece, { maxLength: 12 }), fc.constantFrom('token', 'auth'), (parts, name) => {
+    const query = parts.join('')
+    return queryParam(query, name) === splitReading(query, name)
+  }), { numRuns: 3000 }), 'the same answer for 3,000 random queries')
 })
 
 t.test('authorization and headerValue', async (t) => {
