@@ -77,16 +77,20 @@ export default fp(async (fastify) => {
     try {
       decided = decide(request, reply)
     } catch (err) {
-      return done(err as Error)
+      return refuse(reply, done, err as Error)
     }
-    if (isPromise(decided)) decided.then(() => done(), done)
+    if (isPromise(decided)) decided.then(() => done(), (err: Error) => refuse(reply, done, err))
     else done()
   })
 
+  /** A refused upgrade's socket is destroyed after the answer: say so rather than keep-alive. */
+  const refuse = (reply: FastifyReply, done: (err?: Error) => void, err: Error) => {
+    reply.header('Connection', 'close')
+    done(err)
+  }
+
   /** Passes (sets `request.user`, or leaves it null for a first-message socket) or throws the refusal. */
   const decide = (request: FastifyRequest, reply: FastifyReply): Awaitable<void> => {
-    // Whatever the answer, the upgrade socket is destroyed after it; say so rather than keep-alive.
-    reply.header('Connection', 'close')
     if (!open) throw new Errors.ShuttingDown()
     if (request.method !== 'GET' || !request.routeOptions.config.websocket) {
       request.log.info({ req: request }, 'upgrade refused: not a WebSocket route')

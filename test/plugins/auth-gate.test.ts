@@ -153,6 +153,7 @@ function expectRefused (t: Test, out: Outcome, status: number, what: string) {
   t.equal(out.kind, 'refused', `${what} is refused before the upgrade`)
   if (out.kind !== 'refused') return undefined
   t.equal(out.status, status, `${what} answers ${status}`)
+  t.equal(out.headers.connection, 'close', `${what} says the connection closes`)
   return out
 }
 
