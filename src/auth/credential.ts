@@ -38,8 +38,12 @@ export function authorization (headers: IncomingHttpHeaders): { scheme: string, 
   return { scheme: (/^[^\s]*/.exec(value)?.[0] ?? '').toLowerCase(), value }
 }
 
-/** Reads one query parameter; a parameter given twice is malformed. Scans with indexOf: no split, no copies. */
+/**
+ * Reads one query parameter; a parameter given twice is malformed. Scans with indexOf: no split, no copies.
+ * No parameter is named '' or holds `&` or `=`: such a name finds nothing.
+ */
 export function queryParam (query: string, name: string): string | undefined | 'malformed' {
+  if (name === '' || name.includes('&') || name.includes('=')) return undefined
   let found: string | undefined
   let at = query.indexOf(name)
   while (at !== -1) {

@@ -21,6 +21,7 @@ t.test('queryParam', async (t) => {
   t.equal(queryParam('xtoken=1', 'token'), undefined, 'only the exact key counts')
   t.equal(queryParam('a=token&tokens=1&token=ok', 'token'), 'ok', 'the name inside a value or a longer key is not the key')
   t.equal(queryParam('token=a+b%2Bc', 'token'), 'a b+c', '+ is a space, %2B a plus')
+  for (const name of ['', 'a&b', 'a=b']) t.equal(queryParam('=1&a&b=2&a=b', name), undefined, `no parameter is named ${JSON.stringify(name)}`)
 })
 
 /** The straightforward reading (split on &, then on the first =), which queryParam must agree with. */
