@@ -11,7 +11,6 @@ const Empty = function () {} as unknown as new () => Query
 Empty.prototype = Object.create(null)
 
 export function parseQueryString (input: string): Query {
-  if (typeof input !== 'string') return new Empty()
   if (input.includes('%') || input.includes('+')) return parse(input) as Query
   const result = new Empty()
   let eq = input.indexOf('=')

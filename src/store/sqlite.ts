@@ -1,9 +1,9 @@
 // The embedded user store: one SQLite file in DATA_DIR, WAL mode, versioned migrations.
 import { chmodSync, existsSync } from 'node:fs'
-import { ensureDataDir } from '../data-dir.js'
-import { watchCommits } from './commit-watch.js'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
+import { ensureDataDir } from '../data-dir.js'
+import { watchCommits } from './commit-watch.js'
 import { DuplicateUserError, type NewUser, type Revocation, type Role, type User, type UserStore } from './users.js'
 
 const MIGRATIONS: string[] = [
