@@ -2,7 +2,7 @@
 // no offline queue, bounded connect and command time, endless reconnects with capped backoff,
 // and `error` events logged (rate-limited, without credentials) instead of crashing the process.
 import fp from 'fastify-plugin'
-import { Redis, type RedisOptions } from 'ioredis'
+import type { Redis, RedisOptions } from 'ioredis'
 import type { FastifyBaseLogger } from 'fastify'
 
 declare module 'fastify' {
@@ -96,6 +96,8 @@ export default fp(async (fastify) => {
     return
   }
   const target = redisTarget(url)
+  // Loaded only when configured: the embedded default never holds the client's code in its heap.
+  const { Redis } = await import('ioredis')
   const redis = new Redis(url, { ...redisOptions, connectionName: 'wsgate' })
   watchConnection(redis, fastify.log, 'commands', target)
   fastify.decorate('redis', redis)
