@@ -29,7 +29,9 @@ export const cfg = {
   /** handshakes per (server, method) and round, and how many run at once */
   hsCount: num(env.BENCH_HS_COUNT, quick ? 300 : 3000),
   hsConcurrency: num(env.BENCH_HS_CONCURRENCY, 32),
-  hsWarmup: num(env.BENCH_HS_WARMUP, quick ? 50 : 300),
+  /** unmeasured handshakes per (server, method) after its tokens are minted: wsgate re-optimises its
+   *  upgrade path after that burst of HTTP requests for well over 300 handshakes (bench/profile/README.md) */
+  hsWarmup: num(env.BENCH_HS_WARMUP, quick ? 50 : 2000),
   /** unmeasured handshakes each server gets once per round before any method is timed (JIT, heap sizing) */
   hsServerWarmup: num(env.BENCH_HS_SERVER_WARMUP, quick ? 150 : 3000),
   /** idle authenticated sockets for the memory figures: 10k, and near the 20,000-descriptor ceiling of one process */

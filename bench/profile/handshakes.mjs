@@ -1,6 +1,9 @@
 // N single-use bearer handshakes (50 in flight, raw node:net, after WARMUP=1000 unmeasured ones) against bench/profile/server.mjs: prints
 // the rate and the server's CPU per handshake. PROFILE=1 also writes a CPU profile of them
 // (bench/profile/last.cpuprofile); UNTIL101=1 counts a connection at the 101 instead of the hello.
+// AFTER_MINT=W mints the measured tokens only after the warm-up, then runs W more unmeasured
+// handshakes, as the bench does for each method: the CPU split (main thread, V8's helper threads)
+// shows what re-optimising the upgrade path after a burst of HTTP requests costs.
 import net from 'node:net'
 import { PORT, base, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
 
@@ -9,7 +12,8 @@ const profile = process.env.PROFILE === '1'
 const connected = process.env.UNTIL101 ? (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n') : (buf) => buf.includes('"hello"')
 // The first handshakes run cold (JIT, caches): they open the run but are not measured.
 const WARMUP = Number(process.env.WARMUP ?? 1000)
-const tokens = await mintTokens(N + WARMUP)
+const AFTER_MINT = process.env.AFTER_MINT === undefined ? undefined : Number(process.env.AFTER_MINT)
+let tokens = await mintTokens(WARMUP + (AFTER_MINT === undefined ? N : 0))
 
 const one = (token) => new Promise((resolve, reject) => {
   const s = net.connect(PORT, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
@@ -24,12 +28,19 @@ const one = (token) => new Promise((resolve, reject) => {
 let next = 0
 const run = (until) => Promise.all(Array.from({ length: 50 }, async () => { while (next < until) await one(tokens[next++]) }))
 await run(WARMUP)
+let measuredFrom = WARMUP
+if (AFTER_MINT !== undefined) {
+  tokens = tokens.concat(await mintTokens(AFTER_MINT + N))
+  measuredFrom += AFTER_MINT
+  await run(measuredFrom)
+}
 if (profile) await fetch(base + '/__prof/start')
 const cpu0 = await serverCpu()
 const t0 = performance.now()
-await run(WARMUP + N)
+await run(measuredFrom + N)
 const ms = performance.now() - t0
 const cpu1 = await serverCpu()
 if (profile) await fetch(base + '/__prof/stop')
-console.log(JSON.stringify({ N, ms: Math.round(ms), perSec: Math.round(N / ms * 1000), serverUsEach: Math.round((cpu1.us - cpu0.us) / N) }))
+console.log(JSON.stringify({ N, ms: Math.round(ms), perSec: Math.round(N / ms * 1000), serverUsEach: Math.round((cpu1.us - cpu0.us) / N),
+  mainThreadUs: Math.round((cpu1.mainThread - cpu0.mainThread) / N), otherThreadsUs: Math.round((cpu1.us - cpu1.mainThread - cpu0.us + cpu0.mainThread) / N) }))
 await stopServer()
