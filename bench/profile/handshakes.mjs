@@ -41,6 +41,13 @@ await run(measuredFrom + N)
 const ms = performance.now() - t0
 const cpu1 = await serverCpu()
 if (profile) await fetch(base + '/__prof/stop')
-console.log(JSON.stringify({ N, ms: Math.round(ms), perSec: Math.round(N / ms * 1000), serverUsEach: Math.round((cpu1.us - cpu0.us) / N),
-  mainThreadUs: Math.round((cpu1.mainThread - cpu0.mainThread) / N), otherThreadsUs: Math.round((cpu1.us - cpu1.mainThread - cpu0.us + cpu0.mainThread) / N) }))
+const perHandshake = (us) => Math.round(us / N)
+console.log(JSON.stringify({
+  N,
+  ms: Math.round(ms),
+  perSec: Math.round(N / ms * 1000),
+  serverUsEach: perHandshake(cpu1.us - cpu0.us),
+  mainThreadUs: perHandshake(cpu1.mainThread - cpu0.mainThread),
+  otherThreadsUs: perHandshake((cpu1.us - cpu1.mainThread) - (cpu0.us - cpu0.mainThread))
+}))
 await stopServer()
