@@ -90,12 +90,13 @@ export function summarize (entries) {
 
 /** @typedef {ReturnType<typeof summarize>[number]} Row */
 
-/** @param {Row} row @param {string} metric */
-function ratioCells (row, metric) {
+/** @param {Row} row @param {string} metric @param {boolean} [inverse] the peer's figure ÷ wsgate's instead */
+function ratioCells (row, metric, inverse = false) {
   if (row.server !== 'wsgate') return PEERS.map(() => '')
   return PEERS.map((p) => {
     const v = row.ratios[PEER_LABEL[p]]?.[metric]
-    return v === null || v === undefined ? '–' : `${fmt(v, 2)}×`
+    if (v === null || v === undefined || (inverse && v === 0)) return '–'
+    return `${fmt(inverse ? 1 / v : v, 2)}×`
   })
 }
 
@@ -133,10 +134,11 @@ export function markdown (rows, cfg, mach, run) {
   if (hs.length) {
     out.push(`## Handshakes (${cfg.hsCount} per run, ${cfg.hsConcurrency} in flight)`, '')
     out.push('Connected = wsgate\'s `hello` received; peers: the `101` (raw ws, fastify-ws, no auth) or Socket.IO\'s `40{"sid"}` (JWT checked by middleware). Latency is from `connect()` to connected, under that load.', '')
-    out.push(table(['server', 'auth', 'handshakes/s', 'p50 ms', 'p99 ms', 'server CPU µs each', ...ratioHead.map((h) => `rate ${h}`)],
+    out.push('CPU ÷ columns: the peer\'s server CPU per handshake ÷ wsgate\'s (1 ÷ the median in-round ratio; above 1× wsgate costs less). When the one load core is nearly saturated, a fast server\'s rate is partly set by the load side; these columns compare what each server itself spent.', '')
+    out.push(table(['server', 'auth', 'handshakes/s', 'p50 ms', 'p99 ms', 'server CPU µs each', ...ratioHead.map((h) => `rate ${h}`), ...ratioHead.map((h) => `CPU ${h}`)],
       hs.map((r) => [r.label, r.server === 'wsgate' ? r.variant : r.server === 'socketio' ? 'JWT (auth packet)' : 'none',
         na(r, fmt(r.metrics.rate)), r.na ? '' : fmt(r.metrics.p50), r.na ? '' : fmt(r.metrics.p99), r.na ? '' : fmt(r.metrics.cpuUsPerHandshake),
-        ...ratioCells(r, 'rate')])))
+        ...ratioCells(r, 'rate'), ...ratioCells(r, 'cpuUsPerHandshake', true)])))
     out.push('')
   }
 
