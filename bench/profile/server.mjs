@@ -1,6 +1,8 @@
 // A wsgate instance for profiling (node --expose-gc bench/profile/server.mjs): the built app on
-// 127.0.0.1:8555 plus three test-only routes: /__mem (heap and RSS after GC), /__prof/start and
-// /__prof/stop (a CPU profile of just the timed part, written to bench/profile/last.cpuprofile).
+// 127.0.0.1:8555 plus test-only routes: /__mem (heap and RSS after GC), /__prof/start and
+// /__prof/stop (a CPU profile of just the timed part, written to bench/profile/last.cpuprofile),
+// /__cpu (the process's CPU time and the main thread's share), /__loop/start and /__loop/read (the
+// longest event-loop stop in between), and /__exit.
 import { readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
