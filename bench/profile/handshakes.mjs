@@ -1,5 +1,5 @@
 // N single-use bearer handshakes (50 in flight, raw node:net, after WARMUP=1000 unmeasured ones) against bench/profile/server.mjs: prints
-// the rate and the server's CPU per handshake. PROFILE=1 also writes a CPU profile of them
+// the rate, the server's CPU per handshake and its GC pauses per handshake. PROFILE=1 also writes a CPU profile of them
 // (bench/profile/last.cpuprofile); UNTIL101=1 counts a connection at the 101 instead of the hello.
 // AFTER_MINT=W mints the measured tokens only after the warm-up, then runs W more unmeasured
 // handshakes, as the bench does for each method: the CPU split (main thread, V8's helper threads)
@@ -48,6 +48,8 @@ console.log(JSON.stringify({
   perSec: Math.round(N / ms * 1000),
   serverUsEach: perHandshake(cpu1.us - cpu0.us),
   mainThreadUs: perHandshake(cpu1.mainThread - cpu0.mainThread),
-  otherThreadsUs: perHandshake((cpu1.us - cpu1.mainThread) - (cpu0.us - cpu0.mainThread))
+  otherThreadsUs: perHandshake((cpu1.us - cpu1.mainThread) - (cpu0.us - cpu0.mainThread)),
+  gcMinorUs: perHandshake(cpu1.gcMinor - cpu0.gcMinor),
+  gcOtherUs: perHandshake(cpu1.gcOther - cpu0.gcOther)
 }))
 await stopServer()

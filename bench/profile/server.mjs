@@ -1,11 +1,11 @@
 // A wsgate instance for profiling (node --expose-gc bench/profile/server.mjs): the built app on
 // 127.0.0.1:8555 plus test-only routes: /__mem (heap and RSS after GC), /__prof/start and
 // /__prof/stop (a CPU profile of just the timed part, written to bench/profile/last.cpuprofile),
-// /__cpu (the process's CPU time and the main thread's share), /__loop/start and /__loop/read (the
+// /__cpu (the process's CPU time, the main thread's share and the GC pauses so far), /__loop/start and /__loop/read (the
 // longest event-loop stop in between), and /__exit.
 import { readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import { app } from '../../dist/src/app.js'
@@ -24,7 +24,12 @@ f.get('/__prof/start', async () => { await session.post('Profiler.enable'); awai
 f.get('/__prof/stop', async () => { const { profile } = await session.post('Profiler.stop'); writeFileSync(new URL('./last.cpuprofile', import.meta.url), JSON.stringify(profile)); return 'ok' })
 // The main thread's share, from /proc (utime + stime, in clock ticks of 10 ms); the rest is V8's helper threads (GC, compiler) and libuv's pool.
 const mainThreadUs = () => { const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
-f.get('/__cpu', async () => { const c = process.cpuUsage(); return { us: c.user + c.system, user: c.user, system: c.system, mainThread: mainThreadUs() } })
+// Pause time of every garbage collection since start, young generation (minor) and the rest, in µs.
+const gc = { minor: 0, other: 0 }
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gc[e.detail?.kind === constants.NODE_PERFORMANCE_GC_MINOR ? 'minor' : 'other'] += e.duration * 1000
+}).observe({ entryTypes: ['gc'] })
+f.get('/__cpu', async () => { const c = process.cpuUsage(); return { us: c.user + c.system, user: c.user, system: c.system, mainThread: mainThreadUs(), gcMinor: gc.minor, gcOther: gc.other } })
 let loop
 f.get('/__loop/start', async () => { loop = monitorEventLoopDelay({ resolution: 1 }); loop.enable(); return 'ok' })
 f.get('/__loop/read', async () => { loop.disable(); return { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } })
