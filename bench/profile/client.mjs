@@ -22,7 +22,8 @@ export async function mintTokens (n) {
 const presenting = {
   bearer: (path, token) => [path, `Authorization: Bearer ${token}\r\n`],
   query: (path, token) => [`${path}${path.includes('?') ? '&' : '?'}token=${token}`, ''],
-  subprotocol: (path, token) => [path, `Sec-WebSocket-Protocol: wsgate, wsgate.bearer.${token}\r\n`]
+  subprotocol: (path, token) => [path, `Sec-WebSocket-Protocol: wsgate, wsgate.bearer.${token}\r\n`],
+  cookie: (path, token) => [path, `Cookie: wsgate_token=${token}\r\n`]
 }
 
 /** The upgrade request for `path`, authenticated with `token` as `method` presents it (METHOD, default bearer). */

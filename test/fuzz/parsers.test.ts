@@ -38,6 +38,23 @@ t.test('cookieValue', async (t) => {
   }), fuzzParams()), 'each cookie of a header is read back with its value')
   t.doesNotThrow(() => fc.assert(fc.property(name, value, value, (n, a, b) => cookieValue(`${n}=${a}; x=1; ${n}=${b}`, n) === 'malformed'),
     fuzzParams()), 'the same cookie twice is malformed')
+  // The split-based reading it replaced: every part, its name before the first `=`, quotes taken off by the regex.
+  const bySplit = (header: string | undefined, n: string): string | undefined | 'malformed' => {
+    if (header === undefined || !header.includes(n)) return undefined
+    let found: string | undefined
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=')
+      if (eq === -1 || part.slice(0, eq).trim() !== n) continue
+      if (found !== undefined) return 'malformed'
+      found = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1')
+    }
+    return found
+  }
+  const piece = fc.string({ unit: fc.constantFrom('wsgate_token', 'a', '=', ';', ' ', '\t', '"', '\n', '\u2028', '\u00a0', '\ufeff', 'x=1', '%41', '\u00e9'), maxLength: 8 })
+  const tokenCookie = fc.tuple(piece, piece, piece, piece).map(([before, gap, value, after]) => `${before}wsgate_token${gap.replace(/[^ \t\u00a0\ufeff]/g, '')}=${value}${after}`)
+  t.doesNotThrow(() => fc.assert(fc.property(fc.oneof(tokenCookie, fuzzText()), (header) =>
+    cookieValue(header, 'wsgate_token') === bySplit(header, 'wsgate_token')), fuzzParams()),
+  'the same answer as splitting the header on ";" for any header')
 })
 
 t.test('queryParam', async (t) => {
