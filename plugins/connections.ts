@@ -21,7 +21,8 @@ export interface ConnectionRegistry {
   of (socket: WebSocket): Connection | undefined
   countFor (user: string): number
   byMethod (): Record<string, number>
-  list (): Connection[]
+  /** The `k` most recently opened connections, newest first. */
+  newest (k: number): Connection[]
   /** Closes this instance's sockets of `user` opened at or before `openedBefore` (epoch ms); returns how many. */
   closeUser (user: string, code: CloseCode, openedBefore?: number): number
 }
@@ -38,6 +39,13 @@ export default fp(async (fastify) => {
   const byUser = new Map<string, Set<Connection>>()
   let size = 0
   let nextId = 1
+  // Kept as sockets come and go, so the metrics sample reads it without walking every socket.
+  const perMethod = new Map<string, number>()
+  const countMethod = (method: string, by: number) => {
+    const n = (perMethod.get(method) ?? 0) + by
+    if (n === 0) perMethod.delete(method)
+    else perMethod.set(method, n)
+  }
 
   const closeUser = (user: string, code: CloseCode, openedBefore = Infinity): number => {
     const set = byUser.get(user)
@@ -59,23 +67,32 @@ export default fp(async (fastify) => {
       set.add(conn)
       socket[kConnection] = conn
       size++
+      countMethod(user.method, 1)
       return conn
     },
     remove (conn) {
       const set = byUser.get(conn.user.name)
       if (!set?.delete(conn)) return
       size--
+      countMethod(conn.user.method, -1)
       if (set.size === 0) byUser.delete(conn.user.name)
     },
     get size () { return size },
     of (socket) { return (socket as Registered)[kConnection] },
     countFor (user) { return byUser.get(user)?.size ?? 0 },
-    byMethod () {
-      const counts: Record<string, number> = {}
-      for (const set of byUser.values()) for (const c of set) counts[c.user.method] = (counts[c.user.method] ?? 0) + 1
-      return counts
+    byMethod () { return Object.fromEntries(perMethod) },
+    newest (k) {
+      // Ids grow with every connection, so the newest are those above some id: one pass collects the
+      // live ones among the last few ids opened, widening the window only when too many have closed.
+      // Sorting all of them took 3-8 ms of the event loop every second at 19,000 sockets.
+      if (k <= 0) return []
+      for (let window = 2 * k; ; window *= 4) {
+        const after = nextId - 1 - window
+        const found: Connection[] = []
+        for (const set of byUser.values()) for (const conn of set) if (conn.id > after) found.push(conn)
+        if (found.length >= k || after <= 0) return found.sort((a, b) => b.id - a.id).slice(0, k)
+      }
     },
-    list () { return [...byUser.values()].flatMap((s) => [...s]) },
     closeUser
   }
   fastify.decorate('connections', registry)

@@ -31,8 +31,7 @@ export default fp(async (fastify) => {
     const cpu = process.cpuUsage(last.cpu)
     const memory = process.memoryUsage()
     const auth = metrics.auth()
-    const all = connections.list()
-    const list = all.sort((a, b) => b.since - a.since).slice(0, MAX_LISTED_CONNECTIONS)
+    const list = connections.newest(MAX_LISTED_CONNECTIONS)
       .map((c) => ({ user: c.user.name, method: c.user.method, since: c.since }))
     const ms = (ns: number) => round(Math.max(0, ns / 1e6 - RESOLUTION_MS), 3)
     const result: MetricsSample = {
@@ -42,7 +41,7 @@ export default fp(async (fastify) => {
       eventLoop: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
       cpu: round((cpu.user + cpu.system) / 1e3 / (seconds * 1000) * 100, 1),
       memory: { rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal },
-      sockets: { total: all.length, byMethod: connections.byMethod(), list },
+      sockets: { total: connections.size, byMethod: connections.byMethod(), list },
       messages: { published: round((now.published - last.published) / seconds), delivered: round((now.delivered - last.delivered) / seconds) },
       auth: { ...auth, okRate: round((now.ok - last.ok) / seconds), failRate: round((now.fail - last.fail) / seconds) }
     }

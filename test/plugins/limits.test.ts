@@ -220,7 +220,7 @@ t.test('the app: MAX_CONNECTIONS_PER_USER refuses one more socket with 429 until
   t.match(await connect(`${gw.wsUrl}/ws`, await bearer()), { kind: 'refused', status: 429 }, 'a third is refused with 429 before the upgrade')
   if (first.kind !== 'open' || second.kind !== 'open') return
   // The server's side of whichever socket closes first: its registry drops it on that event.
-  const serverClosed = Promise.race(gw.app.connections.list().map((c) => once(c.socket, 'close')))
+  const serverClosed = Promise.race(gw.app.connections.newest(2).map((c) => once(c.socket, 'close')))
   first.ws.close()
   await serverClosed
   t.equal(gw.app.connections.countFor('admin'), 1, 'the server counts one socket again')
