@@ -1,6 +1,7 @@
-// Opens N bearer-authenticated idle sockets against bench/profile/server.mjs and prints heap and RSS per socket.
+// Opens N bearer-authenticated idle sockets against bench/profile/server.mjs, prints heap and RSS per
+// socket, then stops the server (the next run needs a fresh one).
 import WebSocket from 'ws'
-import { base, mintTokens } from './client.mjs'
+import { base, mintTokens, stopServer } from './client.mjs'
 const N = Number(process.argv[2] ?? 5000)
 const mem = async () => (await fetch(base + '/__mem')).json()
 const tokens = await mintTokens(N)
@@ -12,4 +13,5 @@ for (let i = 0; i < N; i += 200) {
 await new Promise((resolve) => setTimeout(resolve, 1000))
 const after = await mem()
 console.log(JSON.stringify({ N, before, after, rssPer: (after.rss - before.rss) / N, heapPer: (after.heap - before.heap) / N }))
-process.exit(0)
+for (const ws of sockets) ws.terminate()
+await stopServer()

@@ -28,13 +28,21 @@ export interface FrameContext { socket: WebSocket, user: RequestUser }
 
 export type FrameHandler = (frame: Record<string, unknown>, ctx: FrameContext) => void | Promise<void>
 
-export function serveClientFrames (fastify: FastifyInstance, socket: WebSocket, user: RequestUser): void {
-  const ctx: FrameContext = { socket, user }
-  socket.on('message', (data, isBinary) => {
+/**
+ * The `message` listener serving client frames on every socket of `fastify`'s /ws: one function for
+ * all of them, which finds a socket's user in the connection registry (the gate registers every
+ * socket before its route handler runs), so an idle socket carries no closure of its own.
+ */
+export function frameListener (fastify: FastifyInstance): (this: WebSocket, data: RawData, isBinary: boolean) => void {
+  return function serveFrame (this: WebSocket, data: RawData, isBinary: boolean) {
+    const socket = this
+    const conn = fastify.connections.of(socket)
+    if (!conn) return
     const frame = parseClientFrame(data, isBinary)
     if (typeof frame === 'string') return socket.send(frame)
     const handler = fastify.wsFrames.get(frame.type as string)
     if (!handler) return socket.send(errorFrame('unknown_type', 'unknown frame type'))
+    const ctx: FrameContext = { socket, user: conn.user }
     Promise.resolve()
       .then(() => handler(frame, ctx))
       .catch((err: unknown) => {
@@ -42,5 +50,5 @@ export function serveClientFrames (fastify: FastifyInstance, socket: WebSocket, 
         if (status >= 500 && !(err instanceof Errors.Unavailable)) fastify.log.error({ err: { message: (err as Error).message } }, 'frame handler failed')
         socket.send(errorFrame((err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'internal', status >= 500 ? 'internal error' : (err as Error).message))
       })
-  })
+  }
 }
