@@ -84,7 +84,7 @@ export default fp(async (fastify) => {
     newest (k) {
       // Ids grow with every connection, so the newest are those above some id: one pass collects the
       // live ones among the last few ids opened, widening the window only when too many have closed.
-      // Sorting all of them took 3-8 ms of the event loop every second at 19,000 sockets.
+      // Sorting all of them took 6.5-11 ms of the event loop per metrics sample at 19,000 sockets.
       if (k <= 0) return []
       for (let window = 2 * k; ; window *= 4) {
         const after = nextId - 1 - window

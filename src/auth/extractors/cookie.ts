@@ -3,7 +3,7 @@ import { headerValue, tokenCredential, type Extracted, type HandshakeView } from
 
 export const TOKEN_COOKIE = 'wsgate_token'
 
-/** A value in double quotes that the quotes can be taken off (what `/^"(.*)"$/` matches). */
+/** A value in double quotes from which the quotes are taken off (what `/^"(.*)"$/` matches). */
 const QUOTED_LINE = /^"[^\n\r\u2028\u2029]*"$/
 
 /**
