@@ -7,7 +7,7 @@ import { cfg } from './lib/config.mjs'
 import { cpuSnapshot, killAll, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
 import { NotAvailable, SERVERS, WSGATE_ENTRY, startServer } from './lib/servers.mjs'
 import { broadcast, echo, handshake, hundredK, memory, variantsFor } from './lib/scenarios.mjs'
-import { machine, markdown, summarize, write } from './lib/report.mjs'
+import { machine, markdown, profileChanges, summarize, write } from './lib/report.mjs'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 
@@ -57,8 +57,9 @@ function finish (extra = []) {
   const mach = machine()
   const durationS = (Date.now() - t0) / 1000
   const notes = [...new Set([...runNotes, ...extra])]
-  const md = markdown(rows, cfg, mach, { startedAt: new Date(t0).toISOString(), durationS, notes })
-  write(cfg.out, { machine: mach, config: cfg, durationS, summary: rows, entries, notes }, md)
+  const profile = profileChanges()
+  const md = markdown(rows, cfg, mach, { startedAt: new Date(t0).toISOString(), durationS, notes, profile })
+  write(cfg.out, { machine: mach, config: cfg, durationS, summary: rows, entries, notes, profile }, md)
   return { md, durationS }
 }
 

@@ -109,9 +109,33 @@ const ORDER = /** @type {Record<string, number>} */ ({ wsgate: 0, fastify: 1, ra
 /** @param {Row} a @param {Row} b */
 const byServer = (a, b) => (ORDER[a.server] ?? 9) - (ORDER[b.server] ?? 9)
 
+/** Where each profile-driven change is described, with its before → after: the one source for that record. */
+export const PROFILE_README = path.join(path.dirname(new URL(import.meta.url).pathname), '../profile/README.md')
+
+/**
+ * The profile-driven changes, read from the table in bench/profile/README.md (finding, change,
+ * before → after), so the results file records them without a second copy to keep in step.
+ * @returns {{finding: string, change: string, result: string}[]}
+ */
+export function profileChanges (file = PROFILE_README) {
+  let text
+  try { text = readFileSync(file, 'utf8') } catch { return [] }
+  const rows = []
+  let inTable = false
+  for (const line of text.split('\n')) {
+    if (line.startsWith('| finding | change | before → after |')) { inTable = true; continue }
+    if (!inTable) continue
+    if (!line.startsWith('|')) break
+    if (/^\| -+ \|/.test(line)) continue
+    const cells = line.slice(1, -1).split(' | ').map((c) => c.trim())
+    if (cells.length === 3) rows.push({ finding: cells[0], change: cells[1], result: cells[2] })
+  }
+  return rows
+}
+
 /**
  * @param {Row[]} rows @param {any} cfg @param {ReturnType<typeof machine>} mach
- * @param {{startedAt: string, durationS: number, notes: string[]}} run
+ * @param {{startedAt: string, durationS: number, notes: string[], profile?: ReturnType<typeof profileChanges>}} run
  */
 export function markdown (rows, cfg, mach, run) {
   /** @type {string[]} */
@@ -199,6 +223,11 @@ export function markdown (rows, cfg, mach, run) {
     out.push('## Notes', '')
     for (const n of [...new Set(notes)]) out.push(`- ${n}`)
     out.push('')
+  }
+  if (run.profile?.length) {
+    out.push('## Profile-driven changes: before → after', '')
+    out.push('From the table in [bench/profile/README.md](../profile/README.md), which also says how each was found and measured. These are the changes made to wsgate for what its profiles showed, with the figures before and after each; the tables above are this run alone.', '')
+    out.push('| change | before → after |', '| --- | --- |', ...run.profile.map((p) => `| ${p.change} | ${p.result} |`), '')
   }
   if (foot.length) {
     out.push(...foot.map((f, i) => `[^${i + 1}]: ${f}`), '')
