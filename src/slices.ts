@@ -1,8 +1,17 @@
 // Walks a list in event-loop turns: at most `sliceSize` items or `sliceMs` milliseconds per turn,
 // whichever comes first, so a pass over every socket (a write each) never holds the loop for long.
-import { DEFAULT_SLICE, DEFAULT_SLICE_MS } from './channels/hub.js'
 
-export interface SliceOptions { sliceSize?: number, sliceMs?: number }
+export const DEFAULT_SLICE = 1024
+/** One write usually costs ~13 µs, but a loopback write can take three times that under load: time bounds the turn. */
+export const DEFAULT_SLICE_MS = 8
+
+/** The bounds of one turn, shared by a broadcast's fan-out (src/channels/hub.ts) and the heartbeat. */
+export interface SliceOptions {
+  /** At most this many items (sockets written) per event-loop turn… */
+  sliceSize?: number
+  /** …and a turn stops after this many milliseconds, whichever comes first. */
+  sliceMs?: number
+}
 
 /** Calls `each` on every item in order, a slice per turn; `stop()` ends the walk before its next item. */
 export function inSlices<T> (items: readonly T[], each: (item: T) => void, opts: SliceOptions = {}): { done: Promise<void>, stop: () => void } {

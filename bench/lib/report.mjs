@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fmt, median, ratio } from './stats.mjs'
-import { pinning, tools } from './proc.mjs'
+import { BENCH_DIR, pinning, tools } from './proc.mjs'
 
 /** @typedef {import('./scenarios.mjs').Entry} Entry */
 
@@ -110,7 +110,7 @@ const ORDER = /** @type {Record<string, number>} */ ({ wsgate: 0, fastify: 1, ra
 const byServer = (a, b) => (ORDER[a.server] ?? 9) - (ORDER[b.server] ?? 9)
 
 /** Where each profile-driven change is described, with its before → after: the one source for that record. */
-export const PROFILE_README = path.join(path.dirname(new URL(import.meta.url).pathname), '../profile/README.md')
+export const PROFILE_README = path.join(BENCH_DIR, 'profile', 'README.md')
 
 /**
  * The profile-driven changes, read from the table in bench/profile/README.md (finding, change,

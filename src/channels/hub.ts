@@ -3,6 +3,7 @@
 // write per channel per tick, and a large fan-out is written in slices so the event loop keeps
 // turning. A subscriber with too much unsent data is closed as a slow consumer instead.
 import { CloseCode } from '../errors.js'
+import { DEFAULT_SLICE, DEFAULT_SLICE_MS, type SliceOptions } from '../slices.js'
 import { textFrame } from './wire.js'
 
 /** The part of a `ws` WebSocket the hub uses (so the hub can be tested alone). */
@@ -16,14 +17,10 @@ export interface Subscriber {
 /** Writes `wire` (one or more complete frames) to the socket; `payloads` are the same frames unframed. */
 export type FrameWriter = (socket: Subscriber, wire: Buffer, payloads: readonly Buffer[]) => void
 
-export interface HubOptions {
+export interface HubOptions extends SliceOptions {
   maxSubscriptions: number
   maxBufferedBytes: number
   write: FrameWriter
-  /** At most this many sockets are written per event-loop turn during one fan-out… */
-  sliceSize?: number
-  /** …and a turn stops writing after this many milliseconds, whichever comes first. */
-  sliceMs?: number
   /** Called when this instance's first subscriber of a channel arrives (true) or its last leaves (false). */
   onInterest?: (channel: string, on: boolean) => void
 }
@@ -41,9 +38,6 @@ export interface HubStats {
 
 /** The close reason a slow consumer sees, with code 1013 (try again later). */
 export const SLOW_CONSUMER = 'slow consumer'
-export const DEFAULT_SLICE = 1024
-/** One write usually costs ~13 µs, but a loopback write can take three times that under load: time bounds the turn. */
-export const DEFAULT_SLICE_MS = 8
 
 const OPEN = 1
 
