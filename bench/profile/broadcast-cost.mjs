@@ -1,6 +1,7 @@
 // Server CPU per delivery, split into user and kernel time: N bearer-authenticated sockets subscribe
 // to one channel, then K publishes (POST /api/publish), one every 200 ms, each reaching all of them.
-// Against bench/profile/server.mjs (`ulimit -n` must allow N sockets on both sides).
+// Against bench/profile/server.mjs (`ulimit -n` must allow N sockets on both sides). PROFILE=1 writes a
+// CPU profile of the publishes (last.cpuprofile), ALLOC=1 a sampled allocation profile (last.heapprofile).
 import net from 'node:net'
 import { PORT, base, clientFrame, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
 
@@ -23,6 +24,8 @@ const open = (tk) => new Promise((resolve, reject) => {
 const sockets = []
 for (let i = 0; i < N; i += 100) sockets.push(...await Promise.all(tokens.slice(i, Math.min(N, i + 100)).map(open)))
 await fetch(base + '/__loop/start')
+if (process.env.ALLOC === '1') await fetch(base + '/__alloc/start')
+if (process.env.PROFILE === '1') await fetch(base + '/__prof/start')
 const c0 = await serverCpu()
 const fanouts = []
 for (let k = 0; k < K; k++) {
@@ -36,6 +39,8 @@ for (let k = 0; k < K; k++) {
 }
 const c1 = await serverCpu()
 const loop = await (await fetch(base + '/__loop/read')).json()
+if (process.env.ALLOC === '1') await fetch(base + '/__alloc/stop')
+if (process.env.PROFILE === '1') await fetch(base + '/__prof/stop')
 fanouts.sort((a, b) => a - b)
 const per = (v) => Math.round((v / (N * K)) * 100) / 100
 console.log(JSON.stringify({ N, K, fanoutMsMedian: Math.round(fanouts[K >> 1]), deliveriesPerSec: Math.round(N / fanouts[K >> 1] * 1000), serverUsPerDelivery: per(c1.us - c0.us), userUs: per(c1.user - c0.user), kernelUs: per(c1.system - c0.system), loopBlockedMaxMs: Math.round(loop.maxMs * 10) / 10 }))

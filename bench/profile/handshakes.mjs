@@ -1,6 +1,7 @@
 // N single-use bearer handshakes (50 in flight, raw node:net, after WARMUP=1000 unmeasured ones) against bench/profile/server.mjs: prints
 // the rate, the server's CPU per handshake and its GC pauses per handshake. PROFILE=1 also writes a CPU profile of them
-// (bench/profile/last.cpuprofile); UNTIL101=1 counts a connection at the 101 instead of the hello.
+// (bench/profile/last.cpuprofile), ALLOC=1 a sampled allocation profile, garbage included (last.heapprofile,
+// read with alloc-top.mjs); UNTIL101=1 counts a connection at the 101 instead of the hello.
 // AFTER_MINT=W mints the measured tokens only after the warm-up, then runs W more unmeasured
 // handshakes, as the bench does for each method: the CPU split (main thread, V8's helper threads)
 // shows what re-optimising the upgrade path after a burst of HTTP requests costs.
@@ -9,6 +10,7 @@ import { PORT, base, mintTokens, serverCpu, stopServer, upgradeRequest } from '.
 
 const N = Number(process.argv[2] ?? 5000)
 const profile = process.env.PROFILE === '1'
+const alloc = process.env.ALLOC === '1'
 const connected = process.env.UNTIL101 ? (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n') : (buf) => buf.includes('"hello"')
 // The first handshakes run cold (JIT, caches): they open the run but are not measured.
 const WARMUP = Number(process.env.WARMUP ?? 1000)
@@ -35,12 +37,14 @@ if (AFTER_MINT !== undefined) {
   await run(measuredFrom)
 }
 if (profile) await fetch(base + '/__prof/start')
+if (alloc) await fetch(base + '/__alloc/start')
 const cpu0 = await serverCpu()
 const t0 = performance.now()
 await run(measuredFrom + N)
 const ms = performance.now() - t0
 const cpu1 = await serverCpu()
 if (profile) await fetch(base + '/__prof/stop')
+if (alloc) await fetch(base + '/__alloc/stop')
 const perHandshake = (us) => Math.round(us / N)
 console.log(JSON.stringify({
   N,
