@@ -51,6 +51,8 @@ console.log(JSON.stringify({
   ms: Math.round(ms),
   perSec: Math.round(N / ms * 1000),
   serverUsEach: perHandshake(cpu1.us - cpu0.us),
+  userUs: perHandshake(cpu1.user - cpu0.user),
+  kernelUs: perHandshake(cpu1.system - cpu0.system),
   mainThreadUs: perHandshake(cpu1.mainThread - cpu0.mainThread),
   otherThreadsUs: perHandshake((cpu1.us - cpu1.mainThread) - (cpu0.us - cpu0.mainThread)),
   gcMinorUs: perHandshake(cpu1.gcMinor - cpu0.gcMinor),
