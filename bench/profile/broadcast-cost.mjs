@@ -7,6 +7,8 @@ import { PORT, base, clientFrame, mintTokens, serverCpu, stopServer, upgradeRequ
 
 const N = Number(process.argv[2] ?? 5000)
 const K = Number(process.argv[3] ?? 20)
+const profile = process.env.PROFILE === '1'
+const alloc = process.env.ALLOC === '1'
 const tokens = await mintTokens(N + K)
 const SUBSCRIBE = clientFrame(JSON.stringify({ type: 'subscribe', channel: 'bench' }))
 let delivered = 0
@@ -24,8 +26,8 @@ const open = (tk) => new Promise((resolve, reject) => {
 const sockets = []
 for (let i = 0; i < N; i += 100) sockets.push(...await Promise.all(tokens.slice(i, Math.min(N, i + 100)).map(open)))
 await fetch(base + '/__loop/start')
-if (process.env.ALLOC === '1') await fetch(base + '/__alloc/start')
-if (process.env.PROFILE === '1') await fetch(base + '/__prof/start')
+if (alloc) await fetch(base + '/__alloc/start')
+if (profile) await fetch(base + '/__prof/start')
 const c0 = await serverCpu()
 const fanouts = []
 for (let k = 0; k < K; k++) {
@@ -39,8 +41,8 @@ for (let k = 0; k < K; k++) {
 }
 const c1 = await serverCpu()
 const loop = await (await fetch(base + '/__loop/read')).json()
-if (process.env.ALLOC === '1') await fetch(base + '/__alloc/stop')
-if (process.env.PROFILE === '1') await fetch(base + '/__prof/stop')
+if (alloc) await fetch(base + '/__alloc/stop')
+if (profile) await fetch(base + '/__prof/stop')
 fanouts.sort((a, b) => a - b)
 const per = (v) => Math.round((v / (N * K)) * 100) / 100
 console.log(JSON.stringify({ N, K, fanoutMsMedian: Math.round(fanouts[K >> 1]), deliveriesPerSec: Math.round(N / fanouts[K >> 1] * 1000), serverUsPerDelivery: per(c1.us - c0.us), userUs: per(c1.user - c0.user), kernelUs: per(c1.system - c0.system), loopBlockedMaxMs: Math.round(loop.maxMs * 10) / 10 }))
