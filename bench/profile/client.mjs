@@ -23,8 +23,13 @@ const presenting = {
   bearer: (path, token) => [path, `Authorization: Bearer ${token}\r\n`],
   query: (path, token) => [`${path}${path.includes('?') ? '&' : '?'}token=${token}`, ''],
   subprotocol: (path, token) => [path, `Sec-WebSocket-Protocol: wsgate, wsgate.bearer.${token}\r\n`],
-  cookie: (path, token) => [path, `Cookie: wsgate_token=${token}\r\n`]
+  cookie: (path, token) => [path, `Cookie: wsgate_token=${token}\r\n`],
+  // The token follows in the first frame, once the 101 is in (`firstFrame`).
+  'first-message': (path) => [path, '']
 }
+
+/** What the client sends after the `101` for `method`: the token frame for first-message, else nothing. */
+export const firstFrame = (token, method = process.env.METHOD ?? 'bearer') => method === 'first-message' ? clientFrame(token) : undefined
 
 /** The upgrade request for `path`, authenticated with `token` as `method` presents it (METHOD, default bearer). */
 export function upgradeRequest (path, token, method = process.env.METHOD ?? 'bearer') {
@@ -35,15 +40,17 @@ export function upgradeRequest (path, token, method = process.env.METHOD ?? 'bea
     `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${header}\r\n`
 }
 
-/** A masked client text frame (payload under 126 bytes). */
+/** A masked client text frame (payload under 64 KiB). */
 export function clientFrame (text) {
   const payload = Buffer.from(text)
   const mask = crypto.randomBytes(4)
-  const out = Buffer.alloc(6 + payload.length)
+  const head = payload.length < 126 ? 2 : 4
+  const out = Buffer.alloc(head + 4 + payload.length)
   out[0] = 0x81
-  out[1] = 0x80 | payload.length
-  mask.copy(out, 2)
-  for (let i = 0; i < payload.length; i++) out[6 + i] = payload[i] ^ mask[i & 3]
+  if (head === 2) out[1] = 0x80 | payload.length
+  else { out[1] = 0x80 | 126; out.writeUInt16BE(payload.length, 2) }
+  mask.copy(out, head)
+  for (let i = 0; i < payload.length; i++) out[head + 4 + i] = payload[i] ^ mask[i & 3]
   return out
 }
 

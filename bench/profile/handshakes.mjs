@@ -6,7 +6,7 @@
 // handshakes, as the bench does for each method: the CPU split (main thread, V8's helper threads)
 // shows what re-optimising the upgrade path after a burst of HTTP requests costs.
 import net from 'node:net'
-import { PORT, base, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
+import { PORT, base, firstFrame, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
 
 const N = Number(process.argv[2] ?? 5000)
 const profile = process.env.PROFILE === '1'
@@ -20,8 +20,10 @@ let tokens = await mintTokens(WARMUP + (AFTER_MINT === undefined ? N : 0))
 const one = (token) => new Promise((resolve, reject) => {
   const s = net.connect(PORT, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
   let buf = ''
+  let frame = firstFrame(token)
   s.on('data', (d) => {
     buf += d.toString('latin1')
+    if (frame && buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n')) { s.write(frame); frame = undefined }
     if (connected(buf)) { s.destroy(); resolve() } else if (buf.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(buf.slice(0, 40))) }
   })
   s.on('error', reject)
