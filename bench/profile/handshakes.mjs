@@ -1,7 +1,8 @@
 // N single-use bearer handshakes (50 in flight, raw node:net, after WARMUP=1000 unmeasured ones) against bench/profile/server.mjs: prints
 // the rate, the server's CPU per handshake and its GC pauses per handshake. PROFILE=1 also writes a CPU profile of them
 // (bench/profile/last.cpuprofile), ALLOC=1 a sampled allocation profile, garbage included (last.heapprofile,
-// read with alloc-top.mjs); UNTIL101=1 counts a connection at the 101 instead of the hello.
+// read with alloc-top.mjs); UNTIL101=1 counts a connection at the 101 instead of the hello. METHOD (client.mjs)
+// presents the token another way, first-message included.
 // AFTER_MINT=W mints the measured tokens only after the warm-up, then runs W more unmeasured
 // handshakes, as the bench does for each method: the CPU split (main thread, V8's helper threads)
 // shows what re-optimising the upgrade path after a burst of HTTP requests costs.
@@ -11,7 +12,8 @@ import { PORT, base, firstFrame, mintTokens, serverCpu, stopServer, upgradeReque
 const N = Number(process.argv[2] ?? 5000)
 const profile = process.env.PROFILE === '1'
 const alloc = process.env.ALLOC === '1'
-const connected = process.env.UNTIL101 ? (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n') : (buf) => buf.includes('"hello"')
+const upgraded = (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n')
+const connected = process.env.UNTIL101 ? upgraded : (buf) => buf.includes('"hello"')
 // The first handshakes run cold (JIT, caches): they open the run but are not measured.
 const WARMUP = Number(process.env.WARMUP ?? 1000)
 const AFTER_MINT = process.env.AFTER_MINT === undefined ? undefined : Number(process.env.AFTER_MINT)
@@ -23,7 +25,7 @@ const one = (token) => new Promise((resolve, reject) => {
   let frame = firstFrame(token)
   s.on('data', (d) => {
     buf += d.toString('latin1')
-    if (frame && buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n')) { s.write(frame); frame = undefined }
+    if (frame && upgraded(buf)) { s.write(frame); frame = undefined }
     if (connected(buf)) { s.destroy(); resolve() } else if (buf.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(buf.slice(0, 40))) }
   })
   s.on('error', reject)
