@@ -18,6 +18,9 @@ export async function mintTokens (n) {
   return tokens
 }
 
+/** How the profiling scripts present their tokens (METHOD, default bearer). */
+const METHOD = process.env.METHOD ?? 'bearer'
+
 /** Where each handshake method puts the token: a query parameter, or one more header. */
 const presenting = {
   bearer: (path, token) => [path, `Authorization: Bearer ${token}\r\n`],
@@ -29,10 +32,10 @@ const presenting = {
 }
 
 /** What the client sends after the `101` for `method`: the token frame for first-message, else nothing. */
-export const firstFrame = (token, method = process.env.METHOD ?? 'bearer') => method === 'first-message' ? clientFrame(token) : undefined
+export const firstFrame = (token, method = METHOD) => method === 'first-message' ? clientFrame(token) : undefined
 
 /** The upgrade request for `path`, authenticated with `token` as `method` presents it (METHOD, default bearer). */
-export function upgradeRequest (path, token, method = process.env.METHOD ?? 'bearer') {
+export function upgradeRequest (path, token, method = METHOD) {
   const present = presenting[method]
   if (!present) throw new Error(`METHOD must be one of ${Object.keys(presenting).join(', ')}`)
   const [target, header] = present(path, token)
