@@ -3,7 +3,10 @@
 // socket, which stays pending (and sees no route handler) until its first frame authenticates it.
 // Credentials of a method that is disabled, or not the one pinned with `?auth=`, are ignored.
 import { EventEmitter } from 'node:events'
-import type { Socket } from 'node:net'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { TLSSocket } from 'node:tls'
 import fp from 'fastify-plugin'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
@@ -30,8 +33,11 @@ declare module 'fastify' {
     authEvents: EventEmitter<{ auth: [AuthEvent] }>
     /** Stops new upgrades (503) while shutting down. */
     closeGate (): void
-    /** Turns a WebSocket route's handler into one that only sees authenticated sockets (used by plugins/websocket). */
-    gateWebSocketHandler (handler: WebSocketHandler): WebSocketHandler
+    /**
+     * Turns a WebSocket route's handler into one that only sees authenticated sockets (used by plugins/websocket).
+     * The gateway's own route (`url` GATEWAY_PATH) is also upgraded directly (see `upgradeDirectly`).
+     */
+    gateWebSocketHandler (handler: WebSocketHandler, url?: string): WebSocketHandler
   }
   interface FastifyContextConfig { websocket?: boolean }
 }
@@ -39,7 +45,25 @@ declare module 'fastify' {
 /** Every 401 carries the challenges, whichever credential failed. */
 const UNAUTHORIZED = new Errors.Unauthorized().statusCode
 
+/** The gateway's endpoint, which the gate upgrades without Fastify's request lifecycle when it can. */
+export const GATEWAY_PATH = '/ws'
+
 const reasonOf = (err: unknown): string => (err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'error'
+
+/** A refusal carries the method it is counted under in the auth events. */
+const kMethod = Symbol('wsgate.refusedMethod')
+type Refusal = Error & { statusCode?: number, [kMethod]?: AuthEvent['method'] }
+const refusal = (method: AuthEvent['method'], err: Error): Refusal => Object.assign(err, { [kMethod]: method })
+
+/** A refusal the direct path decided, handed to Fastify to answer and log as any other. */
+const kRefused = Symbol('wsgate.refused')
+type Decided = IncomingMessage & { [kRefused]?: Refusal }
+
+/** What the gate reads from an upgrade request, whether Fastify routed it or the gate took it directly. */
+interface UpgradeView { headers: IncomingHttpHeaders, rawUrl: string, protocol: string }
+
+/** The credentials an upgrade request presents, or null for a first-message socket (none presented). */
+type Presentation = Presented[] | null
 
 export default fp(async (fastify) => {
   const { config } = fastify
@@ -56,30 +80,31 @@ export default fp(async (fastify) => {
   const connectionExpiry = () => Date.now() + config.CONNECTION_TTL * 1000
 
   const tokenUser = (token: string) => andThen(fastify.tokens.authenticateNow(token), ({ user }) => user)
-  const depsFor = (request: FastifyRequest): VerifierDeps => ({
-    token: tokenUser,
-    password: (username, password) => fastify.passwords.check(request, username, password)
-  })
 
-  const fail = (reply: FastifyReply, method: AuthEvent['method'], err: Error & { statusCode?: number }) => {
+  /** Counts and logs a refusal and adds the challenges to a 401; returns the error for Fastify to answer with. */
+  const failed = (reply: FastifyReply, err: Refusal): Refusal => {
+    const method = err[kMethod]
+    if (method === undefined) return err
     const reason = reasonOf(err)
     events.emit('auth', { method, ok: false, reason })
     reply.log.info({ req: reply.request, method, reason, statusCode: err.statusCode }, 'websocket refused')
     if (err.statusCode === UNAUTHORIZED) reply.header('WWW-Authenticate', CHALLENGES)
-    throw err
+    return err
   }
 
   // Synchronous when every check answers at once (the in-process ledger, SQLite): the upgrade then
   // completes in the tick its request arrived in, with no promise in between.
   fastify.addHook('onRequest', (request, reply, done) => {
     if (!request.ws) return done()
+    const early = (request.raw as Decided)[kRefused]
+    if (early) return refuse(reply, done, failed(reply, early))
     let decided: Awaitable<void>
     try {
-      decided = decide(request, reply)
+      decided = andThen(decide(request), (verified) => accept(request, verified))
     } catch (err) {
-      return refuse(reply, done, err as Error)
+      return refuse(reply, done, failed(reply, err as Refusal))
     }
-    if (isPromise(decided)) decided.then(() => done(), (err: Error) => refuse(reply, done, err))
+    if (isPromise(decided)) decided.then(() => done(), (err: Refusal) => refuse(reply, done, failed(reply, err)))
     else done()
   })
 
@@ -89,67 +114,86 @@ export default fp(async (fastify) => {
     done(err)
   }
 
-  /** Passes (sets `request.user`, or leaves it null for a first-message socket) or throws the refusal. */
-  const decide = (request: FastifyRequest, reply: FastifyReply): Awaitable<void> => {
+  /** The verified user, null for a first-message socket, or throws the refusal. */
+  const decide = (request: FastifyRequest): Awaitable<Verified | null> => {
     if (!open) throw new Errors.ShuttingDown()
     if (request.method !== 'GET' || !request.routeOptions.config.websocket) {
       request.log.info({ req: request }, 'upgrade refused: not a WebSocket route')
       throw new Errors.NotWebSocket()
     }
+    const presented = presentedBy({ headers: request.headers, rawUrl: request.raw.url ?? '', protocol: request.protocol })
+    if (presented === null) return null
+    return verify(presented, {
+      token: tokenUser,
+      password: (username, password) => fastify.passwords.check(request, username, password)
+    })
+  }
 
-    const origin = request.headers.origin
-    if (!originAllowed(origin, { protocol: request.protocol, host: request.headers.host }, allowedOrigins)) {
-      return fail(reply, 'none', new Errors.OriginRefused())
+  /** Origin first, then the credentials presented by the enabled (or pinned) methods; throws the refusal. */
+  const presentedBy = (view: UpgradeView): Presentation => {
+    if (!originAllowed(view.headers.origin, { protocol: view.protocol, host: view.headers.host }, allowedOrigins)) {
+      throw refusal('none', new Errors.OriginRefused())
     }
 
-    const rawUrl = request.raw.url ?? ''
+    const { rawUrl } = view
     const query = rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : ''
     const pin = queryParam(query, 'auth')
     if (pin === 'malformed' || (pin !== undefined && !(AUTH_METHODS as readonly string[]).includes(pin))) {
-      return fail(reply, 'none', new Errors.BadRequest('unknown auth method'))
+      throw refusal('none', new Errors.BadRequest('unknown auth method'))
     }
     if (pin !== undefined && !enabled.has(pin as AuthMethod)) {
-      return fail(reply, pin as AuthMethod, new Errors.Forbidden('auth method disabled'))
+      throw refusal(pin as AuthMethod, new Errors.Forbidden('auth method disabled'))
     }
     const methods: AuthMethod[] = pin ? [pin as AuthMethod] : enabledInOrder
 
     const presented: Presented[] = []
-    const view = { headers: request.headers, query }
+    const extractFrom = { headers: view.headers, query }
     for (const method of methods) {
       if (method === 'first-message') continue
-      const found: Extracted = HANDSHAKE_EXTRACTORS[method](view)
+      const found: Extracted = HANDSHAKE_EXTRACTORS[method](extractFrom)
       if (found === undefined) continue
-      if (found === 'malformed') return fail(reply, method, new Errors.BadCredentials())
+      if (found === 'malformed') throw refusal(method, new Errors.BadCredentials())
       presented.push({ method, credential: found })
     }
 
     if (presented.length === 0) {
       if (methods.includes('first-message')) {
-        if (pending >= config.MAX_PENDING) return fail(reply, 'first-message', new Errors.TooManyPending())
-        request.user = null
-        return
+        if (pending >= config.MAX_PENDING) throw refusal('first-message', new Errors.TooManyPending())
+        return null
       }
-      return fail(reply, pin as AuthMethod ?? 'none', new Errors.Unauthorized())
+      throw refusal(pin as AuthMethod ?? 'none', new Errors.Unauthorized())
     }
+    return presented
+  }
 
-    const refused = (err: Error) => fail(reply, presented[0]!.method, err)
+  const verify = (presented: Presented[], deps: VerifierDeps): Awaitable<Verified> => {
+    const refused = (err: Error) => { throw refusal(presented[0]!.method, err) }
     let verified: Awaitable<Verified>
     try {
-      verified = verifyPresented(presented, depsFor(request))
+      verified = verifyPresented(presented, deps)
     } catch (err) {
       return refused(err as Error)
     }
-    if (isPromise(verified)) return verified.then((v) => admit(request, reply, v), refused)
-    admit(request, reply, verified)
+    return isPromise(verified) ? verified.catch(refused) : verified
   }
 
-  const admit = (request: FastifyRequest, reply: FastifyReply, verified: Verified) => {
+  /** The connection's user, once the user's connection cap allows one more; throws the refusal. */
+  const admit = (verified: Verified): RequestUser => {
     if (fastify.connections.countFor(verified.user.name) >= config.MAX_CONNECTIONS_PER_USER) {
-      return fail(reply, verified.method, new Errors.TooManyConnections())
+      throw refusal(verified.method, new Errors.TooManyConnections())
     }
     events.emit('auth', { method: verified.method, ok: true, reason: 'ok' })
-    request.log.debug({ req: request, user: verified.user.name, method: verified.method }, 'websocket authenticated')
-    request.user = { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
+    return { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
+  }
+
+  const accept = (request: FastifyRequest, verified: Verified | null) => {
+    if (verified === null) {
+      request.user = null
+      return
+    }
+    const user = admit(verified)
+    request.log.debug({ req: request, user: user.name, method: user.method }, 'websocket authenticated')
+    request.user = user
     holdWrites(request.raw.socket)
   }
 
@@ -162,6 +206,83 @@ export default fp(async (fastify) => {
     tcp.cork()
     process.nextTick(() => tcp.uncork())
   }
+
+  // ---- the direct path --------------------------------------------------------------------------
+  // Fastify's request lifecycle (routing, Request and Reply, hooks, a ServerResponse per upgrade) costs
+  // about as much as everything the gate does. A token upgrade of GATEWAY_PATH is decided and upgraded
+  // straight from the server's 'upgrade' event, by the same checks; anything else (other paths, first-
+  // message, username:password, shutdown, a proxy to trust) and every refusal goes through Fastify as
+  // before, so every answer and log line is the same. Only wsgate's own gateway route is served this way:
+  // routes added under /ws keep the full lifecycle, hooks and decorators included.
+  const server = fastify.server
+  const routed = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>
+  let gateway: WebSocketHandler | undefined
+
+  const viaFastify = (req: Decided, socket: Duplex, head: Buffer, err?: Refusal) => {
+    if (err !== undefined) req[kRefused] = err
+    for (const listener of routed) listener.call(server, req, socket, head)
+  }
+
+  const takesDirectly = (req: IncomingMessage, socket: Duplex): socket is Socket =>
+    open && gateway !== undefined && req.method === 'GET' && socket instanceof Socket && !config.TRUST_PROXY &&
+    (req.url === GATEWAY_PATH || req.url!.startsWith(`${GATEWAY_PATH}?`))
+
+  const tokensOnly: VerifierDeps = { token: tokenUser, password: () => { throw new Error('unreachable') } }
+
+  const upgradeDirectly = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!takesDirectly(req, socket)) return viaFastify(req, socket, head)
+    let verified: Awaitable<Verified>
+    try {
+      const presented = presentedBy({ headers: req.headers, rawUrl: req.url!, protocol: (socket as TLSSocket).encrypted ? 'https' : 'http' })
+      // Password checks count failed attempts per client: left to Fastify's path, which has the request.
+      if (presented === null || presented.some((p) => p.credential.kind !== 'token')) return viaFastify(req, socket, head)
+      verified = verify(presented, tokensOnly)
+    } catch (err) {
+      return viaFastify(req, socket, head, err as Refusal)
+    }
+    if (!isPromise(verified)) return upgradeVerified(req, socket, head, verified)
+    // Guarded while Redis or PostgreSQL answers, as @fastify/websocket guards a socket Fastify is routing.
+    socket.on('error', destroyOnError)
+    verified.then((v) => {
+      socket.removeListener('error', destroyOnError)
+      upgradeVerified(req, socket, head, v)
+    }, (err: Refusal) => {
+      socket.removeListener('error', destroyOnError)
+      viaFastify(req, socket, head, err)
+    })
+  }
+
+  const upgradeVerified = (req: IncomingMessage, socket: Socket, head: Buffer, verified: Verified) => {
+    let user: RequestUser
+    try {
+      user = admit(verified)
+    } catch (err) {
+      return viaFastify(req, socket, head, err as Refusal)
+    }
+    fastify.log.debug({ req, user: user.name, method: user.method }, 'websocket authenticated')
+    holdWrites(socket)
+    const wss = fastify.websocketServer
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      wss.emit('connection', ws, req)
+      // The gateway's handler reads no request; this is the part of one its gate needs.
+      const request = { raw: req, headers: req.headers, log: fastify.log, user } as unknown as FastifyRequest
+      try {
+        const handled = gateway!.call(fastify, ws, request)
+        if (isPromise(handled)) handled.catch((err: Error) => handleSocketError(fastify.log, err, ws))
+      } catch (err) {
+        handleSocketError(fastify.log, err as Error, ws)
+      }
+    })
+  }
+
+  function destroyOnError (this: Duplex) { this.destroy() }
+
+  for (const listener of routed) server.removeListener('upgrade', listener)
+  server.on('upgrade', upgradeDirectly)
+  fastify.addHook('preClose', (done) => {
+    server.removeListener('upgrade', upgradeDirectly)
+    done()
+  })
 
   /** Runs the route's handler only once the socket is authenticated, after the hello frame. */
   const start = (handler: WebSocketHandler, self: unknown, socket: WebSocket, request: FastifyRequest, user: RequestUser) => {
@@ -187,8 +308,8 @@ export default fp(async (fastify) => {
   /** One error listener shared by every open socket. */
   function onSocketError (this: WebSocket, err: Error) { handleSocketError(fastify.log, err, this) }
 
-  fastify.decorate('gateWebSocketHandler', (handler: WebSocketHandler): WebSocketHandler => {
-    return function gated (this: unknown, socket, request) {
+  fastify.decorate('gateWebSocketHandler', (handler: WebSocketHandler, url?: string): WebSocketHandler => {
+    const gatedHandler: WebSocketHandler = function gated (this: unknown, socket, request) {
       if (request.user) return start(handler, this, socket, request, request.user)
       // The cap is checked before the upgrade (503); this catches upgrades that raced past that check.
       if (pending >= config.MAX_PENDING) {
@@ -217,5 +338,7 @@ export default fp(async (fastify) => {
         if (socket.readyState === socket.OPEN) socket.close(CloseCode.InternalError, CloseReason[CloseCode.InternalError])
       })
     }
+    if (url === GATEWAY_PATH) gateway = gatedHandler
+    return gatedHandler
   })
 }, { name: 'auth-gate', fastify: '5.x', dependencies: ['config', 'tokens', 'passwords', 'connections', 'websocket'] })

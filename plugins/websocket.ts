@@ -53,7 +53,7 @@ export default fp(async (fastify) => {
     // HEAD can never be upgraded: @fastify/websocket answers it with 404 and never runs the handler.
     if ([route.method].flat().every((m) => m === 'HEAD')) return
     route.websocket = false
-    route.wsHandler = gate ? gate(handler) : handler
+    route.wsHandler = gate ? gate(handler, route.url) : handler
     route.handler = upgradeRequired
   })
   await fastify.register(websocket, {

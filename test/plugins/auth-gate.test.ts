@@ -35,6 +35,8 @@ interface Gate {
   checked: string[]
   /** Names of the users the route handler ran for. */
   handled: string[]
+  /** Paths of the upgrade requests an app-wide onRequest hook saw. */
+  hooked: string[]
   /** `held.NAME.N` tokens wait here until released. */
   release (token: string): void
   waitChecked (token: string): Promise<void>
@@ -57,6 +59,7 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
   const releases = new Map<string, () => void>()
   const released = new Set<string>()
   const handled: string[] = []
+  const hooked: string[] = []
 
   // Like the real service: at once (a value or a throw) for `tok.` and `down.` tokens, as with SQLite
   // and the in-process ledger; later (a promise) for `held.` ones, as with Redis or PostgreSQL.
@@ -92,6 +95,9 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
   await app.register(fp(async (f) => { f.decorate('passwords', passwords) }, { name: 'passwords' }))
   await app.register(connectionsPlugin)
   await app.register(websocketPlugin)
+  await app.register(fp(async (f) => {
+    f.addHook('onRequest', async (request) => { if (request.headers.upgrade) hooked.push(request.url) })
+  }, { name: 'app-wide-hook' }))
   await app.register(gatePlugin)
   await app.register(async (ws) => {
     ws.get('/', { websocket: true }, (socket, request) => {
@@ -99,6 +105,7 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
       handled.push(name)
       socket.on('message', (data) => socket.send(JSON.stringify({ type: 'echo', user: name, data: data.toString() })))
     })
+    ws.get('/room', { websocket: true }, (_socket, request) => { handled.push(`${request.user!.name} in room`) })
   }, { prefix: '/ws' })
   app.get('/plain', async () => ({ plain: true }))
 
@@ -118,6 +125,7 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
     events,
     checked,
     handled,
+    hooked,
     release (token) {
       released.add(token)
       releases.get(token)?.()
@@ -189,6 +197,32 @@ t.test('a token answered at once or later opens the socket alike, and its 101 an
   expectRefused(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer held.vic.1' } }), 401, 'the replayed held token')
   now?.close()
   ws?.close()
+})
+
+t.test('a token upgrade of /ws is taken without Fastify\'s lifecycle; other routes, passwords, first-message and refusals keep it', async (t) => {
+  const g = await gate(t, { AUTH_METHODS: `${ALL},first-message`, MAX_CONNECTIONS_PER_USER: '3' })
+  expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer tok.uma.1' } }), 'uma', 'bearer')
+  expectOpen(t, await connect(`${g.wsUrl}/ws?token=tok.uma.2`), 'uma', 'query')
+  t.same(g.hooked, [], 'token upgrades of /ws ran no onRequest hook')
+
+  expectOpen(t, await connect(`${g.wsUrl}/ws/room`, { headers: { authorization: 'Bearer tok.vic.1' } }), 'vic', 'bearer')
+  t.same(g.hooked, ['/ws/room'], 'a route added under /ws goes through the hooks')
+  t.same(g.handled, ['uma', 'uma', 'vic in room'], 'each socket reached its own route with its user')
+
+  expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: basic('uma:uma-pw') } }), 'uma', 'basic')
+  const refused = expectRefused(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer tok.uma.3' } }), 429, 'a fourth socket for uma')
+  t.same(refused && JSON.parse(refused.body), { statusCode: 429, error: 'Too Many Requests', message: 'too many connections for this user' }, 'the 429 is the usual JSON answer')
+  const bad = expectRefused(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer nope' } }), 401, 'a bad token')
+  expectChallenges(t, bad, 'the bad token\'s 401')
+  const pending = await opened(`${g.wsUrl}/ws`)
+  pending.terminate()
+  t.same(g.hooked, ['/ws/room', '/ws', '/ws', '/ws', '/ws'], 'username:password, both refusals and a first-message socket went through the hooks')
+  t.ok(g.logs.some((l) => l.includes('"msg":"websocket refused"') && l.includes('"reason":"too_many_connections"') && l.includes('"reqId"')),
+    'the refusal decided outside Fastify is logged by Fastify\'s request logger')
+  t.same(g.events.map((e) => [e.method, e.ok, e.reason]), [
+    ['bearer', true, 'ok'], ['query', true, 'ok'], ['bearer', true, 'ok'], ['basic', true, 'ok'],
+    ['bearer', false, 'too_many_connections'], ['bearer', false, 'bad_credentials']
+  ], 'every decision was counted once')
 })
 
 t.test('every handshake method opens the socket, says hello and reaches the route as request.user', async (t) => {
