@@ -64,6 +64,7 @@ interface UpgradeView { headers: IncomingHttpHeaders, rawUrl: string, protocol: 
 
 /** The credentials an upgrade request presents, or null for a first-message socket (none presented). */
 type Presentation = Presented[] | null
+const isToken = (presented: Presented) => presented.credential.kind === 'token'
 
 export default fp(async (fastify) => {
   const { config } = fastify
@@ -223,9 +224,11 @@ export default fp(async (fastify) => {
     for (const listener of routed) listener.call(server, req, socket, head)
   }
 
+  const gatewayWithQuery = `${GATEWAY_PATH}?`
+  // Behind a trusted proxy the Origin check needs Fastify's view of the protocol (X-Forwarded-Proto).
   const takesDirectly = (req: IncomingMessage, socket: Duplex): socket is Socket =>
     open && gateway !== undefined && req.method === 'GET' && socket instanceof Socket && !config.TRUST_PROXY &&
-    (req.url === GATEWAY_PATH || req.url!.startsWith(`${GATEWAY_PATH}?`))
+    (req.url === GATEWAY_PATH || req.url!.startsWith(gatewayWithQuery))
 
   const tokensOnly: VerifierDeps = { token: tokenUser, password: () => { throw new Error('unreachable') } }
 
@@ -235,7 +238,7 @@ export default fp(async (fastify) => {
     try {
       const presented = presentedBy({ headers: req.headers, rawUrl: req.url!, protocol: (socket as TLSSocket).encrypted ? 'https' : 'http' })
       // Password checks count failed attempts per client: left to Fastify's path, which has the request.
-      if (presented === null || presented.some((p) => p.credential.kind !== 'token')) return viaFastify(req, socket, head)
+      if (presented === null || !presented.every(isToken)) return viaFastify(req, socket, head)
       verified = verify(presented, tokensOnly)
     } catch (err) {
       return viaFastify(req, socket, head, err as Refusal)
@@ -262,17 +265,24 @@ export default fp(async (fastify) => {
     fastify.log.debug({ req, user: user.name, method: user.method }, 'websocket authenticated')
     holdWrites(socket)
     const wss = fastify.websocketServer
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      wss.emit('connection', ws, req)
-      // The gateway's handler reads no request; this is the part of one its gate needs.
-      const request = { raw: req, headers: req.headers, log: fastify.log, user } as unknown as FastifyRequest
-      try {
-        const handled = gateway!.call(fastify, ws, request)
-        if (isPromise(handled)) handled.catch((err: Error) => handleSocketError(fastify.log, err, ws))
-      } catch (err) {
-        handleSocketError(fastify.log, err as Error, ws)
-      }
-    })
+    // Outside Fastify nothing else would catch a throw here: it would end the process.
+    try {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        wss.emit('connection', ws, req)
+        // The gateway's handler reads no request; this is the part of one its gate needs.
+        const request = { raw: req, headers: req.headers, log: fastify.log, user } as unknown as FastifyRequest
+        try {
+          const handled = gateway!.call(fastify, ws, request)
+          if (isPromise(handled)) handled.catch((err: Error) => handleSocketError(fastify.log, err, ws))
+        } catch (err) {
+          handleSocketError(fastify.log, err as Error, ws)
+        }
+      })
+    } catch (err) {
+      const e = err as Error
+      fastify.log.error({ err: { type: e.name, message: e.message } }, 'websocket upgrade failed')
+      socket.destroy()
+    }
   }
 
   function destroyOnError (this: Duplex) { this.destroy() }

@@ -6,13 +6,13 @@ export const PORT = 8555
 export const base = `http://127.0.0.1:${PORT}`
 
 /** `n` single-use tokens, minted through POST /auth/token with the admin's session cookie. */
-export async function mintTokens (n) {
-  const login = await fetch(base + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'adminpass1' }) })
+export async function mintTokens (n, at = base) {
+  const login = await fetch(at + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'adminpass1' }) })
   const cookie = login.headers.get('set-cookie').split(';')[0]
   const tokens = []
   for (let i = 0; i < n; i += 200) {
     const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, () =>
-      fetch(base + '/auth/token', { method: 'POST', headers: { cookie, origin: base } }).then((r) => r.json())))
+      fetch(at + '/auth/token', { method: 'POST', headers: { cookie, origin: at } }).then((r) => r.json())))
     tokens.push(...batch.map((b) => b.token))
   }
   return tokens
@@ -58,6 +58,6 @@ export function clientFrame (text) {
 }
 
 /** The server's CPU time so far, in µs: total, user and kernel. */
-export const serverCpu = async () => (await fetch(base + '/__cpu')).json()
+export const serverCpu = async (at = base) => (await fetch(at + '/__cpu')).json()
 
-export const stopServer = () => fetch(base + '/__exit').catch(() => {})
+export const stopServer = (at = base) => fetch(at + '/__exit').catch(() => {})

@@ -13,7 +13,9 @@ import { app } from '../../dist/src/app.js'
 import { loadConfig } from '../../dist/src/config.js'
 import { serverOptions } from '../../dist/src/server-options.js'
 
-const dataDir = new URL('./data', import.meta.url).pathname
+// PORT=… runs a second one beside it (ab.mjs); each keeps its own data directory.
+const port = Number(process.env.PORT ?? 8555)
+const dataDir = new URL(port === 8555 ? './data' : `./data-${port}`, import.meta.url).pathname
 rmSync(dataDir, { recursive: true, force: true })
 const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'adminpass1', TOKEN_TTL: '600', LOG_LEVEL: process.env.PROF_LOG_LEVEL ?? 'warn', MAX_CONNECTIONS_PER_USER: '1000000', MESSAGE_RATE: '1000000' })
 const f = Fastify(serverOptions(config))
@@ -38,5 +40,5 @@ let loop
 f.get('/__loop/start', async () => { loop = monitorEventLoopDelay({ resolution: 1 }); loop.enable(); return 'ok' })
 f.get('/__loop/read', async () => { loop.disable(); return { maxMs: loop.max / 1e6, p99Ms: loop.percentile(99) / 1e6 } })
 f.get('/__exit', async () => { setTimeout(() => process.exit(0), 50); return 'bye' })
-await f.listen({ port: 8555, host: '127.0.0.1' })
+await f.listen({ port, host: '127.0.0.1' })
 console.log('ready')

@@ -1,0 +1,55 @@
+// Paired handshakes: one client drives two (or more) servers at once, the next handshake always to the
+// next server, so the machine's drifts (±30–100 % between runs here) fall on all of them alike.
+// SERVERS="8555:hello,8556:101" names each server's port and when its connection counts (wsgate at its
+// hello, a peer at its 101). Each server gets WARMUP handshakes, a fresh mint, 2,000 more, then N timed;
+// prints each server's CPU per handshake (µs, user and kernel) and the second's ÷ the first's.
+// Servers: bench/profile/server.mjs (PORT=…) and bench/profile/peer.mjs, all pinned to the same core.
+import net from 'node:net'
+import { mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
+
+const N = Number(process.argv[2] ?? 8000)
+const WARMUP = Number(process.env.WARMUP ?? 3000)
+const AFTER_MINT = 2000
+const servers = (process.env.SERVERS ?? '8555:hello,8556:101').split(',').map((spec) => {
+  const [port, ready] = spec.split(':')
+  return { port: Number(port), at: `http://127.0.0.1:${port}`, ready: ready === '101' ? upgraded : helloed, tokens: [], used: 0 }
+})
+
+function upgraded (buf) { return buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n') }
+function helloed (buf) { return buf.includes('"hello"') }
+
+const one = (srv) => new Promise((resolve, reject) => {
+  const token = srv.tokens[srv.used++]
+  const s = net.connect(srv.port, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
+  let buf = ''
+  s.on('data', (d) => {
+    buf += d.toString('latin1')
+    if (srv.ready(buf)) { s.destroy(); resolve() } else if (buf.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(`${srv.port}: ${buf.slice(0, 40)}`)) }
+  })
+  s.on('error', reject)
+})
+
+/** `perServer` handshakes to each server, 50 in flight, alternating servers handshake by handshake. */
+async function drive (perServer) {
+  let next = 0
+  const total = perServer * servers.length
+  await Promise.all(Array.from({ length: 50 }, async () => { while (next < total) await one(servers[next++ % servers.length]) }))
+}
+
+async function mintAll (n) {
+  for (const srv of servers) { srv.tokens = await mintTokens(n, srv.at); srv.used = 0 }
+}
+
+await mintAll(WARMUP)
+await drive(WARMUP)
+await mintAll(AFTER_MINT + N)
+await drive(AFTER_MINT)
+const before = await Promise.all(servers.map((srv) => serverCpu(srv.at)))
+await drive(N)
+const after = await Promise.all(servers.map((srv) => serverCpu(srv.at)))
+const each = servers.map((srv, i) => {
+  const per = (k) => Math.round((after[i][k] - before[i][k]) / N)
+  return { port: srv.port, serverUsEach: per('us'), userUs: per('user'), kernelUs: per('system') }
+})
+console.log(JSON.stringify({ N, servers: each, secondOverFirst: Number((each[1].serverUsEach / each[0].serverUsEach).toFixed(3)) }))
+await Promise.all(servers.map((srv) => stopServer(srv.at)))
