@@ -9,7 +9,7 @@ import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import fp from 'fastify-plugin'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { WebSocket } from 'ws'
 import { andThen, isPromise, type Awaitable } from '../src/awaitable.js'
 import type { Extracted } from '../src/auth/credential.js'
@@ -100,14 +100,17 @@ export default fp(async (fastify) => {
     if (!request.ws) return done()
     const early = (request.raw as Decided)[kRefused]
     if (early) return refuse(reply, done, failed(reply, early))
-    let decided: Awaitable<void>
     try {
-      decided = andThen(decide(request), (verified) => accept(request, verified))
+      const decided = decide(request)
+      if (isPromise(decided)) {
+        decided.then((verified) => accept(request, verified)).then(() => done(), (err: Refusal) => refuse(reply, done, failed(reply, err)))
+        return
+      }
+      accept(request, decided)
     } catch (err) {
       return refuse(reply, done, failed(reply, err as Refusal))
     }
-    if (isPromise(decided)) decided.then(() => done(), (err: Refusal) => refuse(reply, done, failed(reply, err)))
-    else done()
+    done()
   })
 
   /** A refused upgrade's socket is destroyed after the answer: say so rather than keep-alive. */
@@ -179,24 +182,22 @@ export default fp(async (fastify) => {
     return isPromise(verified) ? verified.catch(refused) : verified
   }
 
-  /** The connection's user, once the user's connection cap allows one more; throws the refusal. */
-  const admit = (verified: Verified): RequestUser => {
+  /**
+   * The connection's user, once the user's connection cap allows one more (else throws the refusal):
+   * counted, logged, and the socket held for the `101` and the hello. `req` is what the log line shows.
+   */
+  const admit = (verified: Verified, log: FastifyBaseLogger, req: unknown, tcp: Socket): RequestUser => {
     if (fastify.connections.countFor(verified.user.name) >= config.MAX_CONNECTIONS_PER_USER) {
       throw refusal(verified.method, new Errors.TooManyConnections())
     }
     events.emit('auth', { method: verified.method, ok: true, reason: 'ok' })
+    log.debug({ req, user: verified.user.name, method: verified.method }, 'websocket authenticated')
+    holdWrites(tcp)
     return { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
   }
 
   const accept = (request: FastifyRequest, verified: Verified | null) => {
-    if (verified === null) {
-      request.user = null
-      return
-    }
-    const user = admit(verified)
-    request.log.debug({ req: request, user: user.name, method: user.method }, 'websocket authenticated')
-    request.user = user
-    holdWrites(request.raw.socket)
+    request.user = verified && admit(verified, request.log, request, request.raw.socket)
   }
 
   /**
@@ -259,12 +260,10 @@ export default fp(async (fastify) => {
   const upgradeVerified = (req: IncomingMessage, socket: Socket, head: Buffer, verified: Verified) => {
     let user: RequestUser
     try {
-      user = admit(verified)
+      user = admit(verified, fastify.log, req, socket)
     } catch (err) {
       return viaFastify(req, socket, head, err as Refusal)
     }
-    fastify.log.debug({ req, user: user.name, method: user.method }, 'websocket authenticated')
-    holdWrites(socket)
     const wss = fastify.websocketServer
     // Outside Fastify nothing else would catch a throw here: it would end the process.
     try {
