@@ -49,6 +49,9 @@ export function readJson (req) {
   })
 }
 
+/** `GET /stats`: open sockets, memory, and the CPU time used so far (bench/profile/ab.mjs). @param {number} connections */
+export const stats = (connections) => ({ connections, ...process.memoryUsage(), cpu: process.cpuUsage() })
+
 /**
  * A tiny node:http handler for `POST /publish` {channel,data} → 202 and `GET /stats`.
  * @param {(channel: string, data: unknown) => void} publish
@@ -63,7 +66,7 @@ export function httpHandler (publish, connections) {
         res.writeHead(202, { 'content-type': 'application/json' }).end('{"ok":true}')
       } else if (req.method === 'GET' && req.url === '/stats') {
         res.writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ connections: connections(), ...process.memoryUsage() }))
+          .end(JSON.stringify(stats(connections())))
       } else if (req.method === 'GET' && req.url === '/healthz') {
         res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}')
       } else if (!res.headersSent && !req.url?.startsWith('/socket.io/')) {

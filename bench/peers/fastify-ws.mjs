@@ -2,7 +2,7 @@
 // minus wsgate. Same behaviour as the raw peer: echo, subscribe, POST /publish fan-out.
 import Fastify from 'fastify'
 import websocket from '@fastify/websocket'
-import { Channels, announce, deliveryFrame, onStop } from './common.mjs'
+import { Channels, announce, deliveryFrame, onStop, stats } from './common.mjs'
 
 /** @type {Channels<import('ws').WebSocket>} */
 const channels = new Channels()
@@ -34,7 +34,7 @@ app.post('/publish', async (req, reply) => {
   for (const ws of channels.get(channel)) ws.send(frame, { binary: false })
   return reply.code(202).send({ ok: true })
 })
-app.get('/stats', async () => ({ connections: app.websocketServer.clients.size, ...process.memoryUsage() }))
+app.get('/stats', async () => stats(app.websocketServer.clients.size))
 app.get('/healthz', async () => ({ status: 'ok' }))
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' })
