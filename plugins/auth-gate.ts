@@ -21,6 +21,7 @@ import { awaitFirstMessage, type PendingFailure } from '../src/auth/pending.js'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { verifyPresented, type Presented, type Verified, type VerifierDeps } from '../src/auth/verifier.js'
 import { CHALLENGES, CloseCode, CloseReason, Errors } from '../src/errors.js'
+import { handshakeFault, WEBSOCKET_VERSIONS } from '../src/ws/handshake.js'
 import { releaseHandshake } from '../src/ws/release.js'
 import { handleSocketError, type WebSocketHandler } from './websocket.js'
 
@@ -91,6 +92,7 @@ export default fp(async (fastify) => {
     events.emit('auth', { method, ok: false, reason })
     reply.log.info({ req: reply.request, method, reason, statusCode: err.statusCode }, 'websocket refused')
     if (err.statusCode === UNAUTHORIZED) reply.header('WWW-Authenticate', CHALLENGES)
+    if (err instanceof Errors.UnsupportedWebSocketVersion) reply.header('Sec-WebSocket-Version', WEBSOCKET_VERSIONS)
     return err
   }
 
@@ -134,11 +136,16 @@ export default fp(async (fastify) => {
     })
   }
 
-  /** Origin first, then the credentials presented by the enabled (or pinned) methods; throws the refusal. */
+  /**
+   * Origin first, then a handshake ws would refuse (before any token is spent on it), then the
+   * credentials presented by the enabled (or pinned) methods; throws the refusal.
+   */
   const presentedBy = (view: UpgradeView): Presentation => {
     if (!originAllowed(view.headers.origin, { protocol: view.protocol, host: view.headers.host }, allowedOrigins)) {
       throw refusal('none', new Errors.OriginRefused())
     }
+    const fault = handshakeFault(view.headers)
+    if (fault) throw refusal('none', fault)
 
     const { rawUrl } = view
     const query = rawUrl.includes('?') ? rawUrl.slice(rawUrl.indexOf('?') + 1) : ''

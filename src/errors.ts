@@ -35,6 +35,8 @@ export const CHALLENGES = ['Basic realm="wsgate", charset="UTF-8"', 'Bearer real
 
 export const Errors = {
   BadRequest: createError('WSG_BAD_REQUEST', '%s', 400),
+  BadHandshake: createError('WSG_BAD_HANDSHAKE', '%s', 400),
+  UnsupportedWebSocketVersion: createError('WSG_UNSUPPORTED_WEBSOCKET_VERSION', 'Missing or invalid Sec-WebSocket-Version header', 400),
   Unauthorized: createError('WSG_UNAUTHORIZED', 'authentication required', 401),
   BadCredentials: createError('WSG_BAD_CREDENTIALS', 'invalid credentials', 401),
   TokenReplayed: createError('WSG_TOKEN_REPLAYED', 'token already used', 401),

@@ -297,6 +297,31 @@ t.test('malformed credentials answer a generic 401, never a 500', async (t) => {
   t.notMatch(g.logs.join(''), /"level":50/, 'nothing was logged as an error')
 })
 
+t.test('a handshake ws would refuse answers 400 before its token is looked at, so the token still works', async (t) => {
+  const g = await gate(t)
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['an Upgrade other than websocket', { upgrade: 'h2c' }, 'Invalid Upgrade header'],
+    ['a malformed Sec-WebSocket-Key', { 'sec-websocket-key': 'not-a-key' }, 'Missing or invalid Sec-WebSocket-Key header'],
+    ['an unknown Sec-WebSocket-Version', { 'sec-websocket-version': '12' }, 'Missing or invalid Sec-WebSocket-Version header'],
+    ['a malformed Sec-WebSocket-Protocol', { 'sec-websocket-protocol': 'wsgate,,chat' }, 'Invalid Sec-WebSocket-Protocol header']
+  ]
+  // /ws is upgraded by the gate's direct path, /ws/room through Fastify's lifecycle.
+  for (const path of ['/ws', '/ws/room']) {
+    for (const [i, [what, headers, message]] of cases.entries()) {
+      const token = `tok.hank.${path.length}${i}`
+      const out = await rawUpgrade(`${g.url}${path}`, 'GET', { authorization: `Bearer ${token}`, ...headers })
+      t.equal(out.status, 400, `${path}: ${what} answers 400`)
+      t.same(JSON.parse(out.body), { statusCode: 400, error: 'Bad Request', message }, `${path}: ${what} gets a JSON body saying what is wrong`)
+      if (/Version/.test(message)) t.equal(out.headers['sec-websocket-version'], '13, 8', `${path}: the answer names the versions spoken`)
+      t.notOk(g.checked.includes(token), `${path}: ${what} never reached the token service`)
+      expectOpen(t, await connect(`${g.wsUrl}${path}`, { headers: { authorization: `Bearer ${token}` } }), 'hank', 'bearer')
+    }
+  }
+  t.equal(g.events.filter((e) => !e.ok).length, 2 * cases.length, 'each refusal was counted once')
+  t.ok(g.events.filter((e) => !e.ok).every((e) => e.method === 'none'), 'under no method: no credential was looked at')
+  t.same(g.hooked.filter((p) => p === '/ws').length, cases.length, 'the refusals of /ws went through Fastify to be answered')
+})
+
 t.test('wrong credentials answer 401 whatever else is enabled', async (t) => {
   const g = await gate(t, { AUTH_METHODS: `${ALL},first-message` })
   const cases: Array<[string, string, Record<string, string>]> = [
