@@ -1,7 +1,8 @@
 // The auth gate: a global onRequest hook on every upgrade request, whatever the route, and for a
 // token upgrade of the gateway's own /ws, the same checks run straight from the server's 'upgrade' event.
-// Origin first, then credentials; nothing is upgraded without passing, except a first-message
-// socket, which stays pending (and sees no route handler) until its first frame authenticates it.
+// Origin first, then the handshake's form (what ws would refuse), then credentials; nothing is
+// upgraded without passing, except a first-message socket, which stays pending (and sees no route
+// handler) until its first frame authenticates it.
 // Credentials of a method that is disabled, or not the one pinned with `?auth=`, are ignored.
 import { EventEmitter } from 'node:events'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
