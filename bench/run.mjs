@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: measures wsgate against a raw `ws` server, Fastify + @fastify/websocket
 // without auth, and Socket.IO 4 with JWT middleware. Each server runs as its own process
-// (pinned to CPU 0), driven by lean load processes (CPU 1); rounds are interleaved and
+// (pinned to CPU 0), driven by lean load processes (CPU 1); rounds are interleaved, and within a
+// round the handshake scenario runs the servers side by side, taking turns chunk by chunk; all is
 // summarised as medians and in-round ratios in bench/results/latest.{json,md}.
 import { cfg } from './lib/config.mjs'
 import { cpuSnapshot, killAll, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
 import { NotAvailable, SERVERS, WSGATE_ENTRY, startServer } from './lib/servers.mjs'
-import { broadcast, echo, handshake, hundredK, memory, variantsFor } from './lib/scenarios.mjs'
+import { broadcast, echo, handshakes, hundredK, memory, variantsFor } from './lib/scenarios.mjs'
 import { machine, markdown, profileChanges, summarize, write } from './lib/report.mjs'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -42,7 +43,6 @@ const plan = cfg.scenarios.flatMap((s) => {
  * @param {number} round
  */
 function runScenario (scenario, srv, round) {
-  if (scenario === 'handshake') return handshake(srv, cfg, round)
   if (scenario.startsWith('memory:')) return memory(srv, cfg, Number(scenario.split(':')[1]))
   if (scenario.startsWith('broadcast:')) return broadcast(srv, cfg, Number(scenario.split(':')[1]))
   return echo(srv, cfg)
@@ -50,6 +50,59 @@ function runScenario (scenario, srv, round) {
 
 /** @type {import('./lib/scenarios.mjs').Entry[]} */
 const entries = []
+
+/**
+ * Records and logs one round's entries of a scenario. @param {import('./lib/scenarios.mjs').Entry[]} got
+ * @param {number} round @param {string} scenario @param {number|null} other share of a core other processes used meanwhile
+ */
+function record (got, round, scenario, other) {
+  for (const e of got) {
+    e.round = round
+    e.otherCpuPct = other
+    entries.push(e)
+    const m = e.metrics
+    const show = e.na
+      ? `n/a: ${e.na}`
+      : Object.entries(m).filter(([k]) => ['rate', 'p50', 'p99', 'rssPerSocketKiB', 'heapPerSocketKiB', 'delivered', 'serverCpuPct', 'loadCpuPct', 'cpuUsPerHandshake'].includes(k))
+        .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')
+    log(`round ${round}/${cfg.rounds} ${scenario.padEnd(15)} ${e.label.padEnd(10)} ${e.variant.padEnd(13)} ${show}`)
+  }
+}
+
+/**
+ * The handshake scenario of one round: every server started side by side, taking turns chunk by chunk
+ * (scenarios.mjs `handshakes`); a server that does not start gets n/a rows.
+ * @param {import('./lib/servers.mjs').ServerKey[]} order @param {number} round
+ */
+async function handshakeRound (order, round) {
+  const started = Date.now()
+  const cpu0 = cpuSnapshot()
+  /** @type {import('./lib/servers.mjs').ServerHandle[]} */
+  const running = []
+  /** @type {import('./lib/scenarios.mjs').Entry[]} */
+  const got = []
+  try {
+    for (const key of order) {
+      try {
+        running.push(await startServer(key))
+      } catch (err) {
+        const reason = err instanceof NotAvailable ? err.message : `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
+        got.push(...variantsFor('handshake', key, cfg).map((/** @type {string} */ variant) => ({ scenario: 'handshake', variant, server: key, label: SERVERS[key].label, metrics: {}, na: reason })))
+      }
+    }
+    got.push(...await handshakes(running, cfg, round))
+    for (const srv of running) for (const n of srv.notes) runNotes.push(`${srv.label}: ${n}`)
+  } catch (err) {
+    log(`handshake: ${/** @type {Error} */ (err).stack}`)
+    const reason = `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
+    for (const key of order) if (!got.some((e) => e.server === key)) got.push(...variantsFor('handshake', key, cfg).map((/** @type {string} */ variant) => ({ scenario: 'handshake', variant, server: key, label: SERVERS[key].label, metrics: {}, na: reason })))
+  } finally {
+    await Promise.all(running.map((srv) => srv.stop()))
+  }
+  const other = otherCpuPct(cpu0, cpuSnapshot())
+  record(got, round, 'handshake', other)
+  log(`  (${((Date.now() - started) / 1000).toFixed(1)} s; other processes used ${other === null ? '?' : other.toFixed(0)} % of a core meanwhile)`)
+}
 
 /** Summarises what has been measured so far and writes latest.{json,md}. @param {string[]} extra */
 function finish (extra = []) {
@@ -78,6 +131,10 @@ for (let round = 1; round <= cfg.rounds; round++) {
   // Rotate the server order each round so no server always runs first (warm caches, page cache).
   const order = cfg.servers.map((_, i) => cfg.servers[(i + round - 1) % cfg.servers.length])
   for (const scenario of plan) {
+    if (scenario === 'handshake') {
+      await handshakeRound(order, round)
+      continue
+    }
     for (const key of order) {
       const label = SERVERS[key].label
       const started = Date.now()
@@ -98,17 +155,7 @@ for (let round = 1; round <= cfg.rounds; round++) {
         if (srv) await srv.stop()
       }
       const other = otherCpuPct(cpu0, cpuSnapshot())
-      for (const e of got) {
-        e.round = round
-        e.otherCpuPct = other
-        entries.push(e)
-        const m = e.metrics
-        const show = e.na
-          ? `n/a: ${e.na}`
-          : Object.entries(m).filter(([k]) => ['rate', 'p50', 'p99', 'rssPerSocketKiB', 'heapPerSocketKiB', 'delivered', 'serverCpuPct', 'loadCpuPct'].includes(k))
-            .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')
-        log(`round ${round}/${cfg.rounds} ${scenario.padEnd(15)} ${label.padEnd(10)} ${e.variant.padEnd(13)} ${show}`)
-      }
+      record(got, round, scenario, other)
       log(`  (${((Date.now() - started) / 1000).toFixed(1)} s; other processes used ${other === null ? '?' : other.toFixed(0)} % of a core meanwhile)`)
     }
   }

@@ -29,6 +29,8 @@ export const cfg = {
   /** handshakes per (server, method) and round, and how many run at once */
   hsCount: num(env.BENCH_HS_COUNT, quick ? 300 : 3000),
   hsConcurrency: num(env.BENCH_HS_CONCURRENCY, 32),
+  /** the servers take turns at handshakes, this many chunks of hsCount / hsChunks each (per pairing) */
+  hsChunks: Math.max(1, num(env.BENCH_HS_CHUNKS, quick ? 2 : 6)),
   /** unmeasured handshakes per (server, method) after its tokens are minted: wsgate re-optimises its
    *  upgrade path after that burst of HTTP requests for well over 300 handshakes (bench/profile/README.md) */
   hsWarmup: num(env.BENCH_HS_WARMUP, quick ? 50 : 2000),

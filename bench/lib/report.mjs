@@ -30,10 +30,13 @@ export function machine () {
 }
 
 /**
- * The peer entry a wsgate entry is compared with, in the same round.
+ * The peer figures a wsgate entry is compared with, from the same round.
  * @param {Entry[]} entries @param {Entry} e @param {string} peer
  */
 function peerOf (entries, e, peer) {
+  // Handshakes: the peer's chunks that alternated with this entry's own.
+  const paired = e.paired?.[peer]
+  if (paired) return { metrics: paired }
   return entries.find((x) => x.round === e.round && x.server === peer && x.scenario === e.scenario &&
     (e.scenario === 'handshake' || x.variant === e.variant) && !x.na)
 }
@@ -156,8 +159,9 @@ export function markdown (rows, cfg, mach, run) {
 
   const hs = rows.filter((r) => r.scenario === 'handshake').sort((a, b) => byServer(a, b))
   if (hs.length) {
-    out.push(`## Handshakes (${cfg.hsCount} per run, ${cfg.hsConcurrency} in flight)`, '')
+    out.push(`## Handshakes (${cfg.hsCount} per run, ${cfg.hsConcurrency} in flight, servers taking turns in ${cfg.hsChunks} chunks)`, '')
     out.push('Connected = wsgate\'s `hello` received; peers: the `101` (raw ws, fastify-ws, no auth) or Socket.IO\'s `40{"sid"}` (JWT checked by middleware). Latency is from `connect()` to connected, under that load.', '')
+    out.push('Each wsgate method ran paired with every peer, the servers alternating chunk by chunk; its ÷ columns use the peer\'s chunks of that pairing, and a peer\'s row sums its chunks over all pairings of the round.', '')
     out.push('CPU ÷ columns: the peer\'s server CPU per handshake ÷ wsgate\'s (1 ÷ the median in-round ratio; above 1× wsgate costs less). When the one load core is nearly saturated, a fast server\'s rate is partly set by the load side; these columns compare what each server itself spent.', '')
     out.push(table(['server', 'auth', 'handshakes/s', 'p50 ms', 'p99 ms', 'server CPU µs each', ...ratioHead.map((h) => `rate ${h}`), ...ratioHead.map((h) => `CPU ${h}`)],
       hs.map((r) => [r.label, r.server === 'wsgate' ? r.variant : r.server === 'socketio' ? 'JWT (auth packet)' : 'none',

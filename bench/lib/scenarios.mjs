@@ -21,6 +21,7 @@ import { NotAvailable, startWsgate } from './servers.mjs'
  * @property {string[]} [notes]
  * @property {number} [round]
  * @property {number|null} [otherCpuPct]  share of a core other processes used meanwhile
+ * @property {Record<string, Record<string, number|null>>} [paired]  handshakes: each peer's metrics from the chunks that alternated with this entry's
  */
 
 /** @typedef {import('./servers.mjs').ServerHandle} ServerHandle */
@@ -104,58 +105,135 @@ async function measured (workers, entries, body) {
 
 // ---- handshakes -------------------------------------------------------------------------------
 
-/** @param {ServerHandle} srv @param {any} cfg @param {number} round @returns {Promise<Entry[]>} */
-export async function handshake (srv, cfg, round = 1) {
-  const all = srv.key === 'wsgate' ? cfg.methods : srv.methods
+/**
+ * One measured (server, method): its entry and what its chunks added up to.
+ * @typedef {{srv: ServerHandle, method: string, entry: Entry, ok: number, fail: number, elapsedMs: number,
+ *   cpuMs: number|null, loadCpuMs: number, hist: Hist, errors: Record<string, number>}} Tally
+ */
+
+/** @param {ServerHandle} srv @param {string} method @returns {Tally} */
+function tally (srv, method) {
+  const entry = /** @type {Entry} */ ({ scenario: 'handshake', variant: srv.key === 'wsgate' ? method : 'connect', server: srv.key, label: srv.label, metrics: {} })
+  return { srv, method, entry, ok: 0, fail: 0, elapsedMs: 0, cpuMs: 0, loadCpuMs: 0, hist: new Hist(), errors: {} }
+}
+
+/** What a tally's chunks add up to, as an entry's metrics. @param {Tally} t */
+function tallied (t) {
+  return {
+    rate: t.elapsedMs ? (t.ok / t.elapsedMs) * 1000 : null,
+    p50: t.hist.pct(50),
+    p99: t.hist.pct(99),
+    ok: t.ok,
+    fail: t.fail,
+    cpuUsPerHandshake: t.cpuMs !== null && t.ok ? (t.cpuMs * 1000) / t.ok : null,
+    serverCpuPct: t.cpuMs !== null && t.elapsedMs ? (t.cpuMs / t.elapsedMs) * 100 : null,
+    loadCpuPct: t.elapsedMs ? (t.loadCpuMs / t.elapsedMs) * 100 : null
+  }
+}
+
+/**
+ * Handshakes for every server in one round, interleaved: the servers run side by side (each its own
+ * process on the server core) and take turns, a chunk of handshakes each, so a drift of the machine
+ * (±30 % within minutes here) falls on all of them alike instead of on whoever ran then.
+ * Each wsgate method is paired with every peer: its tokens are minted and it is warmed up, then it
+ * and the peers alternate chunk by chunk. Its ratios are taken against the peers' chunks of the same
+ * pairing (`paired`); a peer's own row sums its chunks over every pairing of the round.
+ * @param {ServerHandle[]} servers @param {any} cfg @param {number} round @returns {Promise<Entry[]>}
+ */
+export async function handshakes (servers, cfg, round = 1) {
+  const wsgate = servers.find((s) => s.key === 'wsgate')
+  const peers = servers.filter((s) => s.key !== 'wsgate')
   // Rotate the method order each round, so no method always runs first on a fresh server.
-  const methods = all.map((/** @type {string} */ _, /** @type {number} */ i) => all[(i + round - 1) % all.length])
+  const methods = cfg.methods.map((/** @type {string} */ _, /** @type {number} */ i) => cfg.methods[(i + round - 1) % cfg.methods.length])
+  const peerTallies = new Map(peers.map((srv) => [srv, tally(srv, srv.methods[0])]))
+  /** @type {Tally[]} */
+  const mine = wsgate ? methods.map((/** @type {string} */ m) => tally(wsgate, m)) : []
   const workers = await startWorkers(1)
   const w = workers[0]
-  /** @type {Entry[]} */
-  const out = []
+  const perChunk = Math.ceil(cfg.hsCount / cfg.hsChunks)
+  const common = (/** @type {ServerHandle} */ srv, /** @type {string} */ method) => ({ spec: srv.spec(method), concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 180_000 })
+  /** Unmeasured handshakes; NotAvailable when none succeeds. @param {ServerHandle} srv @param {string} method @param {string[]|null} tokens @param {number} count */
+  const warm = async (srv, method, tokens, count) => {
+    const r = await w.call('handshake', { ...common(srv, method), tokens, count, maxMs: 60_000 })
+    if (r.ok === 0) throw new NotAvailable(`no handshake succeeded (${topErrors(r.errors)})`)
+  }
+  /** One measured chunk, added to `t` and to `pair` (the pairing's own tally, when given). @param {Tally} t @param {string[]|null} tokens @param {Tally} [pair] */
+  const chunk = async (t, tokens, pair) => {
+    const c0 = t.srv.cpuMs()
+    const r = await w.call('handshake', { ...common(t.srv, t.method), tokens, count: tokens?.length ?? perChunk })
+    const c1 = t.srv.cpuMs()
+    for (const into of pair ? [t, pair] : [t]) {
+      into.ok += r.ok
+      into.fail += r.fail
+      into.elapsedMs += r.elapsedMs
+      into.cpuMs = into.cpuMs !== null && c0 !== null && c1 !== null ? into.cpuMs + (c1 - c0) : null
+      into.loadCpuMs += r.cpuMs
+      into.hist.merge(Hist.from(r.hist))
+      addErrors(into.errors, r.errors)
+    }
+  }
   try {
-    // Warm the whole server (JIT, heap sizing) once, beyond each method's own warm-up.
-    const first = mainMethod(srv)
-    const warmTokens = await srv.tokens(cfg.hsServerWarmup, first)
-    await w.call('handshake', { spec: srv.spec(first), tokens: warmTokens, count: cfg.hsServerWarmup, concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 60_000 })
-    for (const method of methods) {
-      const variant = srv.key === 'wsgate' ? method : 'connect'
-      const entry = { scenario: 'handshake', variant, server: srv.key, label: srv.label, metrics: {} }
+    // Warm each whole server (JIT, heap sizing) once, beyond each pairing's own warm-up.
+    /** @type {Set<ServerHandle>} */
+    const down = new Set()
+    for (const srv of servers) {
       try {
-        const warm = cfg.hsWarmup
-        const tokens = await srv.tokens(warm + cfg.hsCount, method)
-        const common = { spec: srv.spec(method), concurrency: cfg.hsConcurrency, timeoutMs: cfg.connectTimeoutMs, maxMs: 180_000 }
-        const wr = await w.call('handshake', { ...common, tokens: tokens?.slice(0, warm), count: warm })
-        if (wr.ok === 0) throw new NotAvailable(`no handshake succeeded (${topErrors(wr.errors)})`)
-        await sleep(300)
-        const c0 = srv.cpuMs()
-        const r = await w.call('handshake', { ...common, tokens: tokens?.slice(warm), count: cfg.hsCount })
-        const c1 = srv.cpuMs()
-        const h = Hist.from(r.hist)
-        if (r.ok < r.fail) throw new NotAvailable(`${r.fail} of ${r.ok + r.fail} handshakes failed (${topErrors(r.errors)})`)
-        Object.assign(entry, {
-          metrics: {
-            rate: (r.ok / r.elapsedMs) * 1000,
-            p50: h.pct(50),
-            p99: h.pct(99),
-            ok: r.ok,
-            fail: r.fail,
-            cpuUsPerHandshake: c0 !== null && c1 !== null && r.ok ? ((c1 - c0) * 1000) / r.ok : null,
-            serverCpuPct: c0 !== null && c1 !== null ? ((c1 - c0) / r.elapsedMs) * 100 : null,
-            loadCpuPct: (r.cpuMs / r.elapsedMs) * 100
-          },
-          errors: r.fail ? r.errors : undefined
-        })
+        const first = mainMethod(srv)
+        await warm(srv, first, await srv.tokens(cfg.hsServerWarmup, first), cfg.hsServerWarmup)
+        if (srv !== wsgate) await warm(srv, first, await srv.tokens(cfg.hsWarmup, first), cfg.hsWarmup)
       } catch (err) {
         if (!(err instanceof NotAvailable)) throw err
-        Object.assign(entry, { na: err.message })
+        down.add(srv)
+        if (srv === wsgate) for (const t of mine) t.entry.na = err.message
+        else /** @type {Tally} */ (peerTallies.get(srv)).entry.na = err.message
       }
-      out.push(entry)
     }
+    const livePeers = peers.filter((srv) => !down.has(srv))
+    // Without wsgate (BENCH_SERVERS), the peers still take turns, as one pairing.
+    const pairings = wsgate && !down.has(wsgate) ? mine : [null]
+    for (const t of pairings) {
+      /** @type {Map<ServerHandle, Tally>} */
+      const paired = new Map(livePeers.map((srv) => [srv, tally(srv, srv.methods[0])]))
+      /** @type {string[][]|null} */
+      let chunks = null
+      if (t) {
+        try {
+          // All of this method's tokens now, then its warm-up: minting is a burst of HTTP requests
+          // after which wsgate re-optimises its upgrade path (bench/profile/README.md).
+          const tokens = await t.srv.tokens(cfg.hsWarmup + perChunk * cfg.hsChunks, t.method)
+          await warm(t.srv, t.method, tokens?.slice(0, cfg.hsWarmup) ?? null, cfg.hsWarmup)
+          chunks = Array.from({ length: cfg.hsChunks }, (_, c) => tokens?.slice(cfg.hsWarmup + c * perChunk, cfg.hsWarmup + (c + 1) * perChunk) ?? null)
+        } catch (err) {
+          if (!(err instanceof NotAvailable)) throw err
+          t.entry.na = err.message
+          continue
+        }
+      }
+      await sleep(300)
+      for (let c = 0; c < cfg.hsChunks; c++) {
+        // Rotate who goes first, so no server always follows the same one.
+        const turn = [...(t ? [t] : []), ...livePeers.map((srv) => /** @type {Tally} */ (peerTallies.get(srv)))]
+        for (let k = 0; k < turn.length; k++) {
+          const u = turn[(k + c) % turn.length]
+          if (u === t) await chunk(u, /** @type {string[][]} */ (chunks)[c])
+          else await chunk(u, await u.srv.tokens(perChunk, u.method), paired.get(u.srv))
+        }
+      }
+      if (t) t.entry.paired = Object.fromEntries([...paired].map(([srv, p]) => [srv.key, tallied(p)]))
+    }
+    /** @type {Entry[]} */
+    const out = []
+    for (const t of [...mine, ...peerTallies.values()]) {
+      if (!t.entry.na) {
+        if (t.ok < t.fail) t.entry.na = `${t.fail} of ${t.ok + t.fail} handshakes failed (${topErrors(t.errors)})`
+        else Object.assign(t.entry, { metrics: tallied(t), errors: t.fail ? t.errors : undefined })
+      }
+      out.push(t.entry)
+    }
+    return out
   } finally {
     await stopWorkers(workers)
   }
-  return out
 }
 
 // ---- memory per idle socket -------------------------------------------------------------------
