@@ -52,6 +52,14 @@ function runScenario (scenario, srv, round) {
 const entries = []
 
 /**
+ * The rows of a scenario a server could not measure, each saying why.
+ * @param {string} scenario @param {import('./lib/servers.mjs').ServerKey} key @param {string} reason
+ * @returns {import('./lib/scenarios.mjs').Entry[]}
+ */
+const notMeasured = (scenario, key, reason) =>
+  variantsFor(scenario, key, cfg).map((/** @type {string} */ variant) => ({ scenario, variant, server: key, label: SERVERS[key].label, metrics: {}, na: reason }))
+
+/**
  * Records and logs one round's entries of a scenario. @param {import('./lib/scenarios.mjs').Entry[]} got
  * @param {number} round @param {string} scenario @param {number|null} other share of a core other processes used meanwhile
  */
@@ -87,7 +95,8 @@ async function handshakeRound (order, round) {
         running.push(await startServer(key))
       } catch (err) {
         const reason = err instanceof NotAvailable ? err.message : `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
-        got.push(...variantsFor('handshake', key, cfg).map((/** @type {string} */ variant) => ({ scenario: 'handshake', variant, server: key, label: SERVERS[key].label, metrics: {}, na: reason })))
+        if (!(err instanceof NotAvailable)) log(`${SERVERS[key].label} handshake: ${/** @type {Error} */ (err).stack}`)
+        got.push(...notMeasured('handshake', key, reason))
       }
     }
     got.push(...await handshakes(running, cfg, round))
@@ -95,7 +104,7 @@ async function handshakeRound (order, round) {
   } catch (err) {
     log(`handshake: ${/** @type {Error} */ (err).stack}`)
     const reason = `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
-    for (const key of order) if (!got.some((e) => e.server === key)) got.push(...variantsFor('handshake', key, cfg).map((/** @type {string} */ variant) => ({ scenario: 'handshake', variant, server: key, label: SERVERS[key].label, metrics: {}, na: reason })))
+    for (const key of order) if (!got.some((e) => e.server === key)) got.push(...notMeasured('handshake', key, reason))
   } finally {
     await Promise.all(running.map((srv) => srv.stop()))
   }
@@ -150,7 +159,7 @@ for (let round = 1; round <= cfg.rounds; round++) {
       } catch (err) {
         const reason = err instanceof NotAvailable ? err.message : `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
         if (!(err instanceof NotAvailable)) log(`${label} ${scenario}: ${/** @type {Error} */ (err).stack}`)
-        got = variantsFor(scenario, key, cfg).map((/** @type {string} */ variant) => ({ scenario, variant, server: key, label, metrics: {}, na: reason }))
+        got = notMeasured(scenario, key, reason)
       } finally {
         if (srv) await srv.stop()
       }

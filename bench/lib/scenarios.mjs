@@ -145,7 +145,7 @@ export async function handshakes (servers, cfg, round = 1) {
   const peers = servers.filter((s) => s.key !== 'wsgate')
   // Rotate the method order each round, so no method always runs first on a fresh server.
   const methods = cfg.methods.map((/** @type {string} */ _, /** @type {number} */ i) => cfg.methods[(i + round - 1) % cfg.methods.length])
-  const peerTallies = new Map(peers.map((srv) => [srv, tally(srv, srv.methods[0])]))
+  const peerTallies = new Map(peers.map((srv) => [srv, tally(srv, mainMethod(srv))]))
   /** @type {Tally[]} */
   const mine = wsgate ? methods.map((/** @type {string} */ m) => tally(wsgate, m)) : []
   const workers = await startWorkers(1)
@@ -193,7 +193,7 @@ export async function handshakes (servers, cfg, round = 1) {
     const pairings = wsgate && !down.has(wsgate) ? mine : [null]
     for (const t of pairings) {
       /** @type {Map<ServerHandle, Tally>} */
-      const paired = new Map(livePeers.map((srv) => [srv, tally(srv, srv.methods[0])]))
+      const paired = new Map(livePeers.map((srv) => [srv, tally(srv, mainMethod(srv))]))
       /** @type {string[][]|null} */
       let chunks = null
       if (t) {
