@@ -178,9 +178,10 @@ export async function handshakes (servers, cfg, round = 1) {
     const down = new Set()
     for (const srv of servers) {
       try {
+        // A peer has no per-method warm-up of its own (it mints nothing): it gets that here, once.
         const first = mainMethod(srv)
-        await warm(srv, first, await srv.tokens(cfg.hsServerWarmup, first), cfg.hsServerWarmup)
-        if (srv !== wsgate) await warm(srv, first, await srv.tokens(cfg.hsWarmup, first), cfg.hsWarmup)
+        const n = cfg.hsServerWarmup + (srv === wsgate ? 0 : cfg.hsWarmup)
+        await warm(srv, first, await srv.tokens(n, first), n)
       } catch (err) {
         if (!(err instanceof NotAvailable)) throw err
         down.add(srv)
