@@ -28,7 +28,13 @@ import { handleSocketError, type WebSocketHandler } from './websocket.js'
 
 export { CHALLENGES }
 
-export interface AuthEvent { method: AuthMethod | 'none', ok: boolean, reason: string }
+export type AuthEvent =
+  | { readonly method: AuthMethod | 'none', readonly ok: true, readonly reason: 'ok' }
+  | { readonly method: AuthMethod | 'none', readonly ok: false, readonly reason: string }
+
+/** The one success event of each method, shared by every handshake that succeeds with it. */
+const ACCEPTED = Object.fromEntries(AUTH_METHODS.map((method) =>
+  [method, Object.freeze({ method, ok: true, reason: 'ok' } as const)])) as Record<AuthMethod, AuthEvent>
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -198,7 +204,7 @@ export default fp(async (fastify) => {
     if (fastify.connections.countFor(verified.user.name) >= config.MAX_CONNECTIONS_PER_USER) {
       throw refusal(verified.method, new Errors.TooManyConnections())
     }
-    events.emit('auth', { method: verified.method, ok: true, reason: 'ok' })
+    events.emit('auth', ACCEPTED[verified.method])
     log.debug({ req, user: verified.user.name, method: verified.method }, 'websocket authenticated')
     holdWrites(tcp)
     return { name: verified.user.name, role: verified.user.role, method: verified.method, expiresAt: connectionExpiry() }
@@ -344,7 +350,7 @@ export default fp(async (fastify) => {
       }).then((result) => {
         pending--
         if (!result) return
-        events.emit('auth', { method: 'first-message', ok: true, reason: 'ok' })
+        events.emit('auth', ACCEPTED['first-message'])
         const { user } = result.verified
         const handled = start(handler, this, socket, request,
           { name: user.name, role: user.role, method: 'first-message', expiresAt: connectionExpiry() })

@@ -42,11 +42,21 @@ export default fp(async (fastify) => {
   // Auth decisions are counted here, one tally per method and reason (a handshake's share of the work
   // is one Map lookup), and handed to prom-client at scrape time.
   const tallies = new Map<string, AuthTallyRow>()
-  fastify.authEvents.on('auth', (event: AuthEvent) => {
+  const tallyRow = (event: AuthEvent): AuthTallyRow => {
     const key = `${event.method}\0${event.ok ? 1 : 0}\0${event.reason}`
-    const row = tallies.get(key)
-    if (row) row.n++
-    else tallies.set(key, { method: event.method, ok: event.ok, reason: event.reason, n: 1, reported: 0 })
+    let row = tallies.get(key)
+    if (row === undefined) tallies.set(key, row = { method: event.method, ok: event.ok, reason: event.reason, n: 0, reported: 0 })
+    return row
+  }
+  // A success, every handshake's one event, finds its row by method alone: no key to build and hash.
+  const accepted = new Map<AuthEvent['method'], AuthTallyRow>()
+  fastify.authEvents.on('auth', (event: AuthEvent) => {
+    let row = event.ok ? accepted.get(event.method) : undefined
+    if (row === undefined) {
+      row = tallyRow(event)
+      if (event.ok) accepted.set(event.method, row)
+    }
+    row.n++
   })
   const authTotal = new Counter({
     name: 'wsgate_auth_total',

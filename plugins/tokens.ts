@@ -80,9 +80,12 @@ export default fp(async (fastify) => {
   const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims > user.tokensValidAfter
   const issuedAt = (user?: Pick<User, 'tokensValidAfter'>) => Math.max(Date.now(), (user?.tokensValidAfter ?? 0) + 1)
 
-  /** Signature, audience, lifetime and the user's revocations; consumes nothing. */
-  const checkNow = (token: string): Awaitable<Authenticated> => {
-    let found = signedHere.claims(token)
+  /**
+   * Signature, audience, lifetime and the user's revocations; consumes nothing. A token being used
+   * (`using`) is also dropped from the tokens signed here, valid or not.
+   */
+  const checkNow = (token: string, using = false): Awaitable<Authenticated> => {
+    let found = using ? signedHere.take(token) : signedHere.claims(token)
     if (found === undefined) {
       try {
         found = verifyToken(token)
@@ -97,8 +100,7 @@ export default fp(async (fastify) => {
     })
   }
 
-  const authenticateNow = (token: string): Awaitable<Authenticated> => andThen(checkNow(token), (found) => {
-    signedHere.forget(token)
+  const authenticateNow = (token: string): Awaitable<Authenticated> => andThen(checkNow(token, true), (found) => {
     if (!config.TOKEN_SINGLE_USE) return found
     return andThen(ledger.consume(found.claims.jti), (fresh) => {
       if (!fresh) throw new Errors.TokenReplayed()

@@ -32,9 +32,13 @@ export class SignedTokens {
     return undefined
   }
 
-  forget (token: string): void {
+  /** `claims`, for a token being used: it is no longer held, whatever the answer (one lookup, where asking then dropping takes two). */
+  take (token: string, now = Date.now()): VerifiedClaims | undefined {
     const mac = macOf(token)
-    if (this.#byMac.get(mac)?.token === token) this.#byMac.delete(mac)
+    const signed = this.#byMac.get(mac)
+    if (signed === undefined || signed.token !== token) return undefined
+    this.#byMac.delete(mac)
+    return now <= signed.claims.exp * 1000 ? signed.claims : undefined
   }
 
   get size (): number { return this.#byMac.size }

@@ -60,8 +60,15 @@ t.test('the counters: sockets by method, auth by method and reason (first-messag
   t.match(text, /^nodejs_heap_size_used_bytes \d+/m, 'heap use is exported')
   t.match(text, /^process_cpu_seconds_total \S+$/m, 'CPU time is exported')
 
+  const again = await connect(`${gw.wsUrl}/ws`, { headers: { authorization: `Bearer ${await gw.token()}` } })
+  t.equal(again.kind, 'open', 'a second bearer socket opens')
+  const later = await (await fetch(`${gw.url}/metrics`)).text()
+  t.match(later, /^wsgate_auth_total\{method="bearer",result="ok",reason="ok"\} 2$/m, 'the second bearer success adds to the same count, after a scrape')
+  t.match(later, /^wsgate_auth_total\{method="bearer",result="fail",reason="bad_credentials"\} 1$/m, 'and the failure count is unchanged')
+
   if (bearer.kind === 'open') bearer.ws.close()
   if (first.kind === 'open') first.ws.close()
+  if (again.kind === 'open') again.ws.close()
 })
 
 t.test('message counters follow publishes and deliveries', async (t) => {
