@@ -1,7 +1,8 @@
 // A wsgate instance for profiling (node --expose-gc bench/profile/server.mjs): the built app on
 // 127.0.0.1:8555 plus test-only routes: /__mem (heap and RSS after GC), /__prof/start and
 // /__prof/stop (a CPU profile of just the timed part, written to bench/profile/last.cpuprofile),
-// /__alloc/start and /__alloc/stop (sampled allocations, garbage included: bench/profile/last.heapprofile),
+// /__alloc/start and /__alloc/stop (sampled allocations, garbage included: bench/profile/last.heapprofile;
+// with ALLOC_MINOR=0 only what outlived a young-generation collection, i.e. what gets promoted),
 // /__cpu (the process's CPU time, the main thread's share and the GC pauses so far), /__loop/start and /__loop/read (the
 // longest event-loop stop in between), and /__exit.
 import { readFileSync, writeFileSync, rmSync } from 'node:fs'
@@ -25,8 +26,9 @@ session.connect()
 f.get('/__mem', async () => { global.gc(); global.gc(); const m = process.memoryUsage(); return { rss: m.rss, heap: m.heapUsed, conns: f.connections.size } })
 f.get('/__prof/start', async () => { await session.post('Profiler.enable'); await session.post('Profiler.setSamplingInterval', { interval: 100 }); await session.post('Profiler.start'); return 'ok' })
 f.get('/__prof/stop', async () => { const { profile } = await session.post('Profiler.stop'); writeFileSync(new URL('./last.cpuprofile', import.meta.url), JSON.stringify(profile)); return 'ok' })
-// Sampled allocations of the timed part, garbage included (what the young generation has to collect).
-f.get('/__alloc/start', async () => { await session.post('HeapProfiler.enable'); await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }); return 'ok' })
+// Sampled allocations of the timed part, garbage included (what the young generation has to collect);
+// ALLOC_MINOR=0 leaves out what a scavenge collected.
+f.get('/__alloc/start', async () => { await session.post('HeapProfiler.enable'); await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.ALLOC_MINOR !== '0' }); return 'ok' })
 f.get('/__alloc/stop', async () => { const { profile } = await session.post('HeapProfiler.stopSampling'); writeFileSync(new URL('./last.heapprofile', import.meta.url), JSON.stringify(profile)); return 'ok' })
 // The main thread's share, from /proc (utime + stime, in clock ticks of 10 ms); the rest is V8's helper threads (GC, compiler) and libuv's pool.
 const mainThreadUs = () => { const f = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 10_000 }
