@@ -10,6 +10,9 @@ interface Signed { token: string, claims: VerifiedClaims }
 /** The token's MAC (its last part): a short key to hash, where the whole token would be ~250 characters. */
 const macOf = (token: string): string => token.slice(token.lastIndexOf('.') + 1)
 
+/** The claims, up to and including their `exp` second. */
+const unexpired = (signed: Signed, now: number): VerifiedClaims | undefined => now <= signed.claims.exp * 1000 ? signed.claims : undefined
+
 export class SignedTokens {
   // Keyed by MAC; a token is known only when it equals the remembered token character for character.
   readonly #byMac = new Map<string, Signed>()
@@ -25,20 +28,26 @@ export class SignedTokens {
   /** The claims signed into `token` here, unless it was not signed here or has expired at `now`. */
   claims (token: string, now = Date.now()): VerifiedClaims | undefined {
     const mac = macOf(token)
-    const signed = this.#byMac.get(mac)
-    if (signed === undefined || signed.token !== token) return undefined
-    if (now <= signed.claims.exp * 1000) return signed.claims
-    this.#byMac.delete(mac)
-    return undefined
+    const signed = this.#exactly(mac, token)
+    if (signed === undefined) return undefined
+    const claims = unexpired(signed, now)
+    if (claims === undefined) this.#byMac.delete(mac)
+    return claims
   }
 
   /** `claims`, for a token being used: it is no longer held, whatever the answer (one lookup, where asking then dropping takes two). */
   take (token: string, now = Date.now()): VerifiedClaims | undefined {
     const mac = macOf(token)
-    const signed = this.#byMac.get(mac)
-    if (signed === undefined || signed.token !== token) return undefined
+    const signed = this.#exactly(mac, token)
+    if (signed === undefined) return undefined
     this.#byMac.delete(mac)
-    return now <= signed.claims.exp * 1000 ? signed.claims : undefined
+    return unexpired(signed, now)
+  }
+
+  /** What was signed under `mac`, only if it is `token` character for character. */
+  #exactly (mac: string, token: string): Signed | undefined {
+    const signed = this.#byMac.get(mac)
+    return signed !== undefined && signed.token === token ? signed : undefined
   }
 
   get size (): number { return this.#byMac.size }
