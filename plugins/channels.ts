@@ -6,6 +6,7 @@ import type { WebSocket } from 'ws'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { Hub, type HubStats } from '../src/channels/hub.js'
 import { writeFrames } from '../src/channels/wire.js'
+import { unsentBytes } from '../src/ws/tcp-write.js'
 import { isChannelName, MAX_CHANNEL_LENGTH, messageFrame } from '../src/channels/names.js'
 import { defaultPolicy, type ChannelCheck, type RuleOptions } from '../src/channels/policy.js'
 import { CloseCode, Errors } from '../src/errors.js'
@@ -60,6 +61,7 @@ export default fp(async (fastify) => {
       if (writeFrames(ws, wire)) return
       for (const payload of payloads) ws.send(payload, { binary: false })
     },
+    unsent: (socket) => unsentBytes(socket as WebSocket),
     onInterest (channel, on) {
       const pending = bus.interest(channel, on) as unknown
       if (!on || !(pending instanceof Promise)) return

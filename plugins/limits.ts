@@ -8,6 +8,7 @@ import { isPromise } from '../src/awaitable.js'
 import { SLOW_CONSUMER } from '../src/channels/hub.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 import { inSlices } from '../src/slices.js'
+import { unsentBytes } from '../src/ws/tcp-write.js'
 
 export const RATE_EXCEEDED = 'message rate exceeded'
 export { SLOW_CONSUMER }
@@ -94,7 +95,7 @@ export default fp(async (fastify) => {
 
   const slow = (socket: WebSocket, state: SocketState | undefined) => {
     if (state) state.slow = true
-    fastify.log.debug({ bufferedAmount: socket.bufferedAmount }, 'closing a slow consumer')
+    fastify.log.debug({ unsent: unsentBytes(socket) }, 'closing a slow consumer')
     socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)
   }
 
@@ -108,7 +109,7 @@ export default fp(async (fastify) => {
         socket.close(CloseCode.PolicyViolation, RATE_EXCEEDED)
         return false
       }
-      if (socket.bufferedAmount > maxBuffered) {
+      if (unsentBytes(socket) > maxBuffered) {
         slow(socket, state)
         return false
       }
@@ -137,7 +138,7 @@ export default fp(async (fastify) => {
       if (state.slow) socket.terminate()
       return
     }
-    if (socket.bufferedAmount > maxBuffered) return slow(socket, state)
+    if (unsentBytes(socket) > maxBuffered) return slow(socket, state)
     if (!state.alive) {
       fastify.log.debug('terminating a websocket that missed a heartbeat')
       return socket.terminate()
@@ -171,7 +172,7 @@ export default fp(async (fastify) => {
 
   fastify.decorate('sendOrDrop', (socket: WebSocket, data: string | Buffer): boolean => {
     if (socket.readyState !== socket.OPEN) return false
-    if (socket.bufferedAmount > maxBuffered) {
+    if (unsentBytes(socket) > maxBuffered) {
       slow(socket, stateOf(socket))
       return false
     }

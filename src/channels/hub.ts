@@ -21,6 +21,8 @@ export interface HubOptions extends SliceOptions {
   maxSubscriptions: number
   maxBufferedBytes: number
   write: FrameWriter
+  /** Bytes the socket has not yet handed to the kernel (default: its `bufferedAmount`). */
+  unsent?: (socket: Subscriber) => number
   /** Called when this instance's first subscriber of a channel arrives (true) or its last leaves (false). */
   onInterest?: (channel: string, on: boolean) => void
 }
@@ -176,7 +178,7 @@ export class Hub {
 
   #write (socket: Subscriber, job: Job): void {
     if (socket.readyState !== OPEN) return
-    if (socket.bufferedAmount > this.#opts.maxBufferedBytes) {
+    if ((this.#opts.unsent?.(socket) ?? socket.bufferedAmount) > this.#opts.maxBufferedBytes) {
       this.#slow++
       this.remove(socket)
       socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)

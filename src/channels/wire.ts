@@ -1,10 +1,12 @@
 // Server-to-client WebSocket frames built once and written straight to the TCP socket. A broadcast
 // frames its payload once, and a socket that is owed several frames in one tick gets them in one write.
+import type { Socket } from 'node:net'
 import * as wsModule from 'ws'
 import type { WebSocket } from 'ws'
+import { writeToTcp } from '../ws/tcp-write.js'
 
 interface SenderInternals { _state: number, _queue: unknown[] }
-interface SocketInternals { _sender?: SenderInternals, _socket?: { write (chunk: Buffer): boolean } }
+interface SocketInternals { _sender?: SenderInternals, _socket?: Socket }
 
 // ws exports its Sender (untyped in @types/ws); its static `frame` is the framing ws itself uses.
 const { Sender } = wsModule as unknown as { Sender: { frame (data: Buffer, opts: object): Buffer[] } }
@@ -26,6 +28,6 @@ export function textFrame (payload: Buffer): Buffer {
 export function writeFrames (socket: WebSocket, wire: Buffer): boolean {
   const { _sender: sender, _socket: tcp } = socket as unknown as SocketInternals
   if (!sender || !tcp || sender._state !== SENDER_IDLE || sender._queue.length > 0) return false
-  tcp.write(wire)
+  writeToTcp(tcp, wire)
   return true
 }

@@ -70,6 +70,25 @@ t.test('a subscriber over the buffered limit is closed with 1013 and removed eve
   t.equal(hub.stats().slowConsumers, 1, 'the slow consumer is counted')
 })
 
+t.test('the buffered limit counts what the writer reports as unsent, not only bufferedAmount', async (t) => {
+  const queued = new Map<Subscriber, number>()
+  const hub = new Hub({
+    maxSubscriptions: 2,
+    maxBufferedBytes: 1000,
+    write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) },
+    unsent: (socket) => socket.bufferedAmount + (queued.get(socket) ?? 0)
+  })
+  const behind = new FakeSocket()
+  const ok = new FakeSocket()
+  hub.subscribe(behind, 'a')
+  hub.subscribe(ok, 'a')
+  queued.set(behind, 1001)
+  hub.deliver('a', 'x')
+  await hub.flushed()
+  t.same(texts(ok), ['x'], 'the subscriber with nothing unsent gets the frame')
+  t.same(behind.closedWith, [CloseCode.TryAgainLater, SLOW_CONSUMER], 'bytes held below ws (bufferedAmount 0) still make a slow consumer')
+})
+
 t.test('sockets that are not open are skipped', async (t) => {
   const hub = hubWith()
   const closing = new FakeSocket()

@@ -1,0 +1,104 @@
+import { once } from 'node:events'
+import { createServer, Socket, type AddressInfo } from 'node:net'
+import t, { type Test } from 'tap'
+import { WebSocket, WebSocketServer } from 'ws'
+import { textFrame } from '../../../src/channels/wire.js'
+import { directWrites, unsentBytes, writeToTcp } from '../../../src/ws/tcp-write.js'
+
+/** A connected pair of TCP sockets on loopback: the server's end and the client's. */
+async function tcpPair (t: Test): Promise<{ server: Socket, client: Socket }> {
+  const listener = createServer()
+  listener.listen(0, '127.0.0.1')
+  await once(listener, 'listening')
+  const accepted = once(listener, 'connection')
+  const client = new Socket()
+  client.connect((listener.address() as AddressInfo).port, '127.0.0.1')
+  const [server] = await accepted as [Socket]
+  t.teardown(() => { client.destroy(); server.destroy(); listener.close() })
+  return { server, client }
+}
+
+/** Resolves with everything `socket` receives once it has `bytes` of it. */
+function receive (socket: Socket, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let got = 0
+  return new Promise((resolve) => {
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d)
+      got += d.length
+      if (got >= bytes) resolve(Buffer.concat(chunks))
+    })
+  })
+}
+
+t.test('this Node offers the direct path (else every broadcast write pays for the Writable layer)', async (t) => {
+  t.equal(directWrites, true, 'Node\'s stream binding is there and has the shape the direct path needs')
+})
+
+t.test('direct writes and the socket\'s own writes arrive in the order they were made', async (t) => {
+  const { server, client } = await tcpPair(t)
+  const parts = ['a1', 'b2', 'c3', 'd4', 'e5', 'f6'].map((s) => Buffer.from(s))
+  const all = receive(client, 12)
+  writeToTcp(server, parts[0]!)
+  server.write(parts[1]!)
+  writeToTcp(server, parts[2]!) // the Writable may still hold b2: this one goes behind it
+  server.cork()
+  server.write(parts[3]!)
+  writeToTcp(server, parts[4]!) // corked: behind d4
+  server.uncork()
+  writeToTcp(server, parts[5]!)
+  t.equal((await all).toString(), 'a1b2c3d4e5f6', 'every byte, in order')
+})
+
+t.test('what the kernel cannot take waits in order, counts as unsent, and all of it arrives once the peer reads', async (t) => {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  t.teardown(() => wss.close())
+  await once(wss, 'listening')
+  const serverSide = once(wss, 'connection')
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+  await once(client, 'open')
+  const [ws] = await serverSide as [WebSocket]
+  const tcp = (ws as unknown as { _socket: Socket })._socket
+  ;(client as unknown as { _socket: Socket })._socket.pause()
+
+  const frame = textFrame(Buffer.from('z'.repeat(64 * 1024)))
+  let written = 0
+  // The client reads nothing: soon the kernel's buffers are full and libuv queues the rest.
+  while (unsentBytes(ws) === 0 && written < 2000) {
+    writeToTcp(tcp, frame)
+    written++
+  }
+  t.ok(unsentBytes(ws) > 0, `unsent bytes are counted once the kernel is full (${unsentBytes(ws)} after ${written} frames)`)
+  t.equal(ws.bufferedAmount, 0, 'ws itself holds nothing: the queued bytes are the direct writes\'')
+  ws.send('after') // through ws: must arrive after every queued frame
+  let messages = 0
+  let lastText = ''
+  const done = new Promise<void>((resolve) => client.on('message', (d) => {
+    messages++
+    lastText = d.toString().slice(0, 5)
+    if (messages === written + 1) resolve()
+  }))
+  ;(client as unknown as { _socket: Socket })._socket.resume()
+  await done
+  t.equal(lastText, 'after', 'the frame sent through ws arrived after all the queued ones')
+  t.equal(unsentBytes(ws), 0, 'nothing is counted as unsent once libuv has written it all')
+  client.close()
+})
+
+t.test('a write to a connection the peer has reset ends it, and the process carries on', async (t) => {
+  const { server, client } = await tcpPair(t)
+  const errors: string[] = []
+  server.on('error', (err: NodeJS.ErrnoException) => errors.push(err.code ?? err.message))
+  client.resetAndDestroy()
+  await once(client, 'close')
+  const closed = once(server, 'close')
+  const chunk = Buffer.alloc(16 * 1024, 1)
+  // The first writes may still be accepted before the reset is seen; one soon fails.
+  for (let i = 0; i < 100 && !server.destroyed; i++) {
+    t.doesNotThrow(() => writeToTcp(server, chunk), 'writing never throws')
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  await closed
+  t.ok(server.destroyed, 'the server\'s end is destroyed')
+  t.ok(errors.every((code) => code === 'ECONNRESET' || code === 'EPIPE'), `only the reset is reported (${errors.join(', ') || 'nothing'})`)
+})
