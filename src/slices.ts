@@ -1,5 +1,6 @@
 // Walks a list in event-loop turns: at most `sliceSize` items or `sliceMs` milliseconds per turn,
 // whichever comes first, so a pass over every socket (a write each) never holds the loop for long.
+import { performance } from 'node:perf_hooks'
 
 export const DEFAULT_SLICE = 1024
 /** One write usually costs ~13 µs, but a loopback write can take three times that under load: time bounds the turn. */

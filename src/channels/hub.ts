@@ -2,6 +2,7 @@
 // per publish; deliveries made in the same tick are flushed together, so each subscriber gets one
 // write per channel per tick, and a large fan-out is written in slices so the event loop keeps
 // turning. A subscriber with too much unsent data is closed as a slow consumer instead.
+import { performance } from 'node:perf_hooks'
 import { CloseCode } from '../errors.js'
 import { DEFAULT_SLICE, DEFAULT_SLICE_MS, type SliceOptions } from '../slices.js'
 import { textFrame } from './wire.js'
