@@ -53,6 +53,7 @@ export class Hub {
   readonly #opts: HubOptions
   readonly #slice: number
   readonly #sliceMs: number
+  readonly #unsent: (socket: Subscriber) => number
   #pending = new Map<string, Batch>()
   #jobs: Job[] = []
   #scheduled = false
@@ -64,6 +65,7 @@ export class Hub {
     this.#opts = opts
     this.#slice = opts.sliceSize ?? DEFAULT_SLICE
     this.#sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS
+    this.#unsent = opts.unsent ?? ((socket) => socket.bufferedAmount)
   }
 
   subscribe (socket: Subscriber, channel: string): SubscribeOutcome {
@@ -179,7 +181,7 @@ export class Hub {
 
   #write (socket: Subscriber, job: Job): void {
     if (socket.readyState !== OPEN) return
-    if ((this.#opts.unsent?.(socket) ?? socket.bufferedAmount) > this.#opts.maxBufferedBytes) {
+    if (this.#unsent(socket) > this.#opts.maxBufferedBytes) {
       this.#slow++
       this.remove(socket)
       socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)

@@ -37,7 +37,7 @@ function loadBinding (): StreamBinding | undefined {
 /** True when writes can bypass the Writable layer on this Node. */
 export const directWrites = binding !== undefined
 
-/** Writes `data` to `tcp`: straight to its handle while its Writable is empty, else through `write`. */
+/** Writes `data` to `socket`: straight to its handle while its Writable is empty, else through `write`. */
 export function writeToTcp (socket: Socket, data: Buffer): void {
   const tcp = socket as Tracked
   const handle = tcp._handle
