@@ -57,6 +57,8 @@ export class Hub {
   #pending = new Map<string, Batch>()
   #jobs: Job[] = []
   #scheduled = false
+  /** When the next turn was scheduled: its slice counts from then (src/slices.ts). */
+  #scheduledAt = 0
   #subscriptions = 0
   #delivered = 0
   #slow = 0
@@ -143,6 +145,7 @@ export class Hub {
   #schedule (): void {
     if (this.#scheduled) return
     this.#scheduled = true
+    this.#scheduledAt = performance.now()
     setImmediate(this.#run)
   }
 
@@ -150,7 +153,7 @@ export class Hub {
   readonly #run = (): void => {
     this.#scheduled = false
     if (this.#jobs.length === 0) this.#takePending()
-    const deadline = performance.now() + this.#sliceMs
+    const deadline = this.#scheduledAt + this.#sliceMs
     let budget = this.#slice
     let overTime = false
     while (budget > 0 && !overTime && this.#jobs.length > 0) {

@@ -24,6 +24,24 @@ t.test('a slice also ends when its time is up', async (t) => {
   t.ok(between.some((n) => n > 0 && n < 4), `other work ran in the middle of four 3 ms items with a 5 ms budget (saw ${between.join(', ')})`)
 })
 
+t.test("a slice's time counts from when it was scheduled: other work in the same turn uses it up", async (t) => {
+  const busy = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
+  const perTurn: number[] = []
+  let seen = 0
+  const watch = () => { perTurn.push(seen); if (seen < 100) setImmediate(watch) }
+  const walk = inSlices([...Array(100).keys()], (n) => {
+    seen++
+    // Other work that lands between the first slice and the second: 30 ms, more than a slice.
+    if (n === 0) setImmediate(() => busy(30))
+  }, { sliceSize: 1000, sliceMs: 20 })
+  busy(30)
+  setImmediate(watch)
+  await walk.done
+  t.equal(perTurn[0], 1, 'the first slice, after 30 ms of the caller\'s own work, visits one item')
+  t.equal(perTurn[1], 2, 'so does the second, after 30 ms of other work before it')
+  t.equal(seen, 100, 'then the rest, every item once')
+})
+
 t.test('stop ends the walk before its next item; the empty list is done at once', async (t) => {
   const seen: number[] = []
   const walk = inSlices([1, 2, 3, 4, 5], (n) => { seen.push(n); if (n === 2) walk.stop() }, { sliceSize: 2 })

@@ -155,6 +155,19 @@ t.test('a frame longer than 125 bytes gets the extended length header', async (t
   t.same(decode(s.writes[0]!).map((f) => f.text.length), [70_000], 'the decoded payload has the full length')
 })
 
+t.test('the work before a turn counts against its sliceMs: after a long request, one socket, then the rest', async (t) => {
+  const busy = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
+  const hub = new Hub({ maxSubscriptions: 1, maxBufferedBytes: 1000, sliceSize: 1000, sliceMs: 20, write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) } })
+  const sockets = Array.from({ length: 50 }, () => new FakeSocket())
+  for (const s of sockets) hub.subscribe(s, 'a')
+  hub.deliver('a', 'x')
+  busy(30)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(sockets.filter((s) => s.writes.length > 0).length, 1, 'the first turn wrote one socket: the publish had used its 20 ms')
+  await hub.flushed()
+  t.ok(sockets.every((s) => texts(s).length === 1), 'the next turn wrote the other 49')
+})
+
 t.test('a turn of writing also stops after sliceMs, however few sockets it reached', async (t) => {
   const busy = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
   const hub = new Hub({
