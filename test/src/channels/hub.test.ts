@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events'
 import t from 'tap'
+import { busy } from '../../support/busy.js'
 import { Hub, SLOW_CONSUMER, type Subscriber } from '../../../src/channels/hub.js'
 import { CloseCode } from '../../../src/errors.js'
 
@@ -156,7 +157,6 @@ t.test('a frame longer than 125 bytes gets the extended length header', async (t
 })
 
 t.test('the work before a turn counts against its sliceMs: after a long request, one socket, then the rest', async (t) => {
-  const busy = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
   const hub = new Hub({ maxSubscriptions: 1, maxBufferedBytes: 1000, sliceSize: 1000, sliceMs: 20, write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) } })
   const sockets = Array.from({ length: 50 }, () => new FakeSocket())
   for (const s of sockets) hub.subscribe(s, 'a')
@@ -169,7 +169,6 @@ t.test('the work before a turn counts against its sliceMs: after a long request,
 })
 
 t.test('a turn of writing also stops after sliceMs, however few sockets it reached', async (t) => {
-  const busy = (ms: number) => { const until = performance.now() + ms; while (performance.now() < until); }
   const hub = new Hub({
     maxSubscriptions: 1,
     maxBufferedBytes: 1000,
