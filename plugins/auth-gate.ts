@@ -20,6 +20,7 @@ import { AUTH_METHODS, type AuthMethod } from '../src/auth/methods.js'
 import { originAllowed } from '../src/auth/origin.js'
 import { awaitFirstMessage, type PendingFailure } from '../src/auth/pending.js'
 import type { RequestUser } from '../src/auth/request-user.js'
+import { sendText } from '../src/channels/wire.js'
 import { verifyPresented, type Presented, type Verified, type VerifierDeps } from '../src/auth/verifier.js'
 import { CHALLENGES, CloseCode, CloseReason, Errors } from '../src/errors.js'
 import { handshakeFault, WEBSOCKET_VERSIONS } from '../src/ws/handshake.js'
@@ -317,7 +318,7 @@ export default fp(async (fastify) => {
     request.user = user
     fastify.connections.add(socket, user)
     socket.on('close', onSocketClose)
-    socket.send(JSON.stringify({ type: 'hello', user: user.name, method: user.method }))
+    sendText(socket, JSON.stringify({ type: 'hello', user: user.name, method: user.method }))
     const handled = handler.call(self, socket, request)
     releaseHandshake(socket, request.raw.socket, onSocketError)
     return handled

@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { Hub, type HubStats } from '../src/channels/hub.js'
-import { writeFrames } from '../src/channels/wire.js'
+import { sendText, writeFrames } from '../src/channels/wire.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 import { isChannelName, MAX_CHANNEL_LENGTH, messageFrame } from '../src/channels/names.js'
 import { defaultPolicy, type ChannelCheck, type RuleOptions } from '../src/channels/policy.js'
@@ -118,18 +118,18 @@ export default fp(async (fastify) => {
     const result = channels.subscribe(socket, user, channel)
     if (!result.ok) {
       if (result.close) return socket.close(CloseCode.Forbidden, 'channel refused')
-      return socket.send(channelError(result.code, result.message, channel))
+      return sendText(socket, channelError(result.code, result.message, channel))
     }
     // Replies stay in order on the in-process bus: it routes at once, so nothing is awaited.
     const pending = channels.routing(channel)
     if (pending) await pending
-    socket.send(JSON.stringify({ type: 'subscribed', channel }))
+    sendText(socket, JSON.stringify({ type: 'subscribed', channel }))
   })
 
   fastify.wsFrames.set('unsubscribe', (frame, { socket }) => {
     const channel = frame.channel
-    if (!isChannelName(channel)) return socket.send(channelError('bad_channel', 'unsubscribe needs a valid "channel"', channel))
+    if (!isChannelName(channel)) return sendText(socket, channelError('bad_channel', 'unsubscribe needs a valid "channel"', channel))
     channels.unsubscribe(socket, channel)
-    socket.send(JSON.stringify({ type: 'unsubscribed', channel }))
+    sendText(socket, JSON.stringify({ type: 'unsubscribed', channel }))
   })
 }, { name: 'channels', fastify: '5.x', dependencies: ['config', 'bus', 'frames'] })

@@ -1,6 +1,7 @@
 // The registry of client frame types served on /ws (`fastify.wsFrames`): channels add subscribe and
 // unsubscribe, the gate adds refresh. A type nobody registered gets an `unknown_type` error frame.
 import fp from 'fastify-plugin'
+import { sendText } from '../src/channels/wire.js'
 import { errorFrame, type FrameHandler } from '../src/ws/session.js'
 import { CloseCode, Errors } from '../src/errors.js'
 
@@ -15,7 +16,7 @@ export default fp(async (fastify) => {
   // In-band refresh: a fresh token for the same user extends the connection's lifetime.
   frames.set('refresh', async (frame, { socket, user }) => {
     if (typeof frame.token !== 'string') {
-      socket.send(errorFrame('bad_frame', 'refresh needs a string "token"'))
+      sendText(socket, errorFrame('bad_frame', 'refresh needs a string "token"'))
       return
     }
     let name: string
@@ -24,7 +25,7 @@ export default fp(async (fastify) => {
     } catch (err) {
       // An outage of the token state is not the client's fault: keep the socket, let it retry.
       if (err instanceof Errors.Unavailable) {
-        socket.send(errorFrame('unavailable', 'token state unavailable, retry the refresh'))
+        sendText(socket, errorFrame('unavailable', 'token state unavailable, retry the refresh'))
         return
       }
       socket.close(CloseCode.Unauthorized, 'refresh refused')
@@ -38,6 +39,6 @@ export default fp(async (fastify) => {
     const conn = fastify.connections.of(socket)
     if (conn) conn.expiresAt = expiresAt
     user.expiresAt = expiresAt
-    socket.send(JSON.stringify({ type: 'refreshed', expiresAt }))
+    sendText(socket, JSON.stringify({ type: 'refreshed', expiresAt }))
   })
 }, { name: 'frames', fastify: '5.x', dependencies: ['tokens', 'connections'] })

@@ -8,6 +8,7 @@ import { isPromise } from '../src/awaitable.js'
 import { SLOW_CONSUMER } from '../src/channels/hub.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 import { inSlices } from '../src/slices.js'
+import { sendText } from '../src/channels/wire.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 
 export const RATE_EXCEEDED = 'message rate exceeded'
@@ -176,7 +177,8 @@ export default fp(async (fastify) => {
       slow(socket, stateOf(socket))
       return false
     }
-    socket.send(data)
+    if (typeof data === 'string') sendText(socket, data)
+    else socket.send(data)
     return true
   })
 

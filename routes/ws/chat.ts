@@ -5,6 +5,7 @@
 //   → {"type":"say","text":"hi"}
 //   ← {"type":"message","channel":"chat:lobby","data":{"user":"alice","text":"hi","at":1700000000000}}
 import type { FastifyPluginAsync } from 'fastify'
+import { sendText } from '../../src/channels/wire.js'
 import { CloseCode } from '../../src/errors.js'
 import { errorFrame, parseClientFrame } from '../../src/ws/session.js'
 
@@ -16,22 +17,22 @@ const chat: FastifyPluginAsync = async (fastify) => {
     const user = request.user!
     const joined = fastify.channels.subscribe(socket, user, ROOM)
     if (!joined.ok) {
-      socket.send(errorFrame(joined.code, joined.message))
+      sendText(socket, errorFrame(joined.code, joined.message))
       return socket.close(CloseCode.Forbidden, 'not allowed in this room')
     }
-    socket.send(JSON.stringify({ type: 'joined', channel: ROOM }))
+    sendText(socket, JSON.stringify({ type: 'joined', channel: ROOM }))
 
     socket.on('message', (data, isBinary) => {
       const frame = parseClientFrame(data, isBinary)
-      if (typeof frame === 'string') return socket.send(frame)
-      if (frame.type !== 'say') return socket.send(errorFrame('unknown_type', 'this room understands {"type":"say","text"}'))
+      if (typeof frame === 'string') return sendText(socket, frame)
+      if (frame.type !== 'say') return sendText(socket, errorFrame('unknown_type', 'this room understands {"type":"say","text"}'))
       const text = frame.text
       if (typeof text !== 'string' || text.length === 0 || text.length > MAX_TEXT) {
-        return socket.send(errorFrame('bad_frame', `"text" must be 1-${MAX_TEXT} characters`))
+        return sendText(socket, errorFrame('bad_frame', `"text" must be 1-${MAX_TEXT} characters`))
       }
       fastify.publish(ROOM, { user: user.name, text, at: Date.now() }).catch((err: Error) => {
         request.log.warn({ err: { message: err.message } }, 'chat publish failed')
-        socket.send(errorFrame('unavailable', 'message not sent, try again'))
+        sendText(socket, errorFrame('unavailable', 'message not sent, try again'))
       })
     })
   })

@@ -13,6 +13,7 @@ const { Sender } = wsModule as unknown as { Sender: { frame (data: Buffer, opts:
 const FRAME_OPTIONS = { fin: true, opcode: 0x01, mask: false, readOnly: true, rsv1: false }
 /** ws's Sender state when nothing is being compressed or read from a Blob (always, with deflate off). */
 const SENDER_IDLE = 0
+const OPEN = 1
 
 /** A complete unmasked text frame (header and payload) for `payload`. */
 export function textFrame (payload: Buffer): Buffer {
@@ -30,4 +31,14 @@ export function writeFrames (socket: WebSocket, wire: Buffer): boolean {
   if (!sender || !tcp || sender._state !== SENDER_IDLE || sender._queue.length > 0) return false
   writeToTcp(tcp, wire)
   return true
+}
+
+/**
+ * `socket.send(text)`, framed here and written straight to the TCP socket when ws would have written
+ * it at once too (open, sender idle): one buffer, without ws's two corked writes and the Writable's
+ * per-write bookkeeping. Otherwise ws's own `send`, which keeps its order and its errors.
+ */
+export function sendText (socket: WebSocket, text: string): void {
+  if (socket.readyState === OPEN && writeFrames(socket, textFrame(Buffer.from(text)))) return
+  socket.send(text)
 }

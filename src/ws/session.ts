@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { RequestUser } from '../auth/request-user.js'
 import type { RawData, WebSocket } from 'ws'
+import { sendText } from '../channels/wire.js'
 import { Errors } from '../errors.js'
 
 export interface ErrorFrame { type: 'error', code: string, message: string }
@@ -39,16 +40,16 @@ export function frameListener (fastify: FastifyInstance): (this: WebSocket, data
     const conn = fastify.connections.of(socket)
     if (!conn) return
     const frame = parseClientFrame(data, isBinary)
-    if (typeof frame === 'string') return socket.send(frame)
+    if (typeof frame === 'string') return sendText(socket, frame)
     const handler = fastify.wsFrames.get(frame.type as string)
-    if (!handler) return socket.send(errorFrame('unknown_type', 'unknown frame type'))
+    if (!handler) return sendText(socket, errorFrame('unknown_type', 'unknown frame type'))
     const ctx: FrameContext = { socket, user: conn.user }
     Promise.resolve()
       .then(() => handler(frame, ctx))
       .catch((err: unknown) => {
         const status = (err as { statusCode?: number }).statusCode ?? 500
         if (status >= 500 && !(err instanceof Errors.Unavailable)) fastify.log.error({ err: { message: (err as Error).message } }, 'frame handler failed')
-        socket.send(errorFrame((err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'internal', status >= 500 ? 'internal error' : (err as Error).message))
+        sendText(socket, errorFrame((err as { code?: string }).code?.replace(/^WSG_/, '').toLowerCase() ?? 'internal', status >= 500 ? 'internal error' : (err as Error).message))
       })
   }
 }
