@@ -1,6 +1,9 @@
 // A real `ws` client with the outcomes a test asserts: the HTTP refusal before the upgrade,
 // the frames after it, and the close code.
-import WebSocket, { type ClientOptions } from 'ws'
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import type { Test } from 'tap'
+import WebSocket, { WebSocketServer, type ClientOptions } from 'ws'
 
 export type Outcome =
   | { kind: 'open', ws: WebSocket, hello: Record<string, unknown>, protocol: string }
@@ -59,4 +62,16 @@ export function closed (ws: WebSocket, timeoutMs = 5000): Promise<{ code: number
     const timer = setTimeout(() => reject(new Error('not closed within ' + timeoutMs + ' ms')), timeoutMs)
     ws.once('close', (code, reason) => { clearTimeout(timer); resolve({ code, reason: reason.toString() }) })
   })
+}
+
+/** A connected pair on loopback, with no app: a plain `ws` server's socket and the client reading it. */
+export async function wsPair (t: Test): Promise<{ server: WebSocket, client: WebSocket }> {
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
+  await once(wss, 'listening')
+  const serverSide = once(wss, 'connection')
+  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
+  t.teardown(() => { client.terminate(); wss.close() })
+  await once(client, 'open')
+  const [server] = await serverSide as [WebSocket]
+  return { server, client }
 }

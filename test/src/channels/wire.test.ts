@@ -1,21 +1,10 @@
 // sendText over real WebSockets on loopback: what the client receives, in what order, and after a close.
 import { once } from 'node:events'
-import type { AddressInfo, Socket } from 'node:net'
-import t, { type Test } from 'tap'
-import { WebSocket, WebSocketServer } from 'ws'
+import type { Socket } from 'node:net'
+import t from 'tap'
+import type { WebSocket } from 'ws'
 import { sendText } from '../../../src/channels/wire.js'
-
-/** A connected pair: the server's WebSocket and a client reading it. */
-async function wsPair (t: Test): Promise<{ server: WebSocket, client: WebSocket }> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  await once(wss, 'listening')
-  const serverSide = once(wss, 'connection')
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
-  await once(client, 'open')
-  const [server] = await serverSide as [WebSocket]
-  t.teardown(() => { client.terminate(); wss.close() })
-  return { server, client }
-}
+import { wsPair } from '../../support/ws.js'
 
 /** Resolves with the first `n` text messages `client` receives. */
 function texts (client: WebSocket, n: number): Promise<string[]> {

@@ -1,7 +1,7 @@
 import { once } from 'node:events'
 import { createServer, Socket, type AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
-import { WebSocket, WebSocketServer } from 'ws'
+import { wsPair } from '../../support/ws.js'
 import { textFrame } from '../../../src/channels/wire.js'
 import { directWrites, unsentBytes, writeToTcp } from '../../../src/ws/tcp-write.js'
 
@@ -51,13 +51,7 @@ t.test('direct writes and the socket\'s own writes arrive in the order they were
 })
 
 t.test('what the kernel cannot take waits in order, counts as unsent, and all of it arrives once the peer reads', async (t) => {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' })
-  t.teardown(() => wss.close())
-  await once(wss, 'listening')
-  const serverSide = once(wss, 'connection')
-  const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`)
-  await once(client, 'open')
-  const [ws] = await serverSide as [WebSocket]
+  const { server: ws, client } = await wsPair(t)
   const tcp = (ws as unknown as { _socket: Socket })._socket
   ;(client as unknown as { _socket: Socket })._socket.pause()
 
