@@ -8,6 +8,12 @@ import { randomBytes } from 'node:crypto'
 const KEY = randomBytes(16).toString('base64')
 const MASK = randomBytes(4)
 const CRLF2 = Buffer.from('\r\n\r\n')
+/**
+ * Every socket of the process reads into this one buffer (`onread`): no stream machinery and no
+ * buffer allocated per read. Reads run one at a time, and nothing keeps a view of it past its
+ * callback: a partial frame, a partial response head and fragments are copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
 
 export const OP_TEXT = 1
 export const OP_CLOSE = 8
@@ -70,14 +76,19 @@ export class WsClient {
     this.sentAt = 0
     /** @type {((c: WsClient, data: Buffer) => void)|null} */
     this.onMessage = null
-    const sock = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress, noDelay: true })
+    const sock = net.connect({
+      host: o.host,
+      port: o.port,
+      localAddress: o.localAddress,
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: (n, buf) => { this.#data(buf.subarray(0, n)) } }
+    })
     this.sock = sock
     sock.on('connect', () => {
       sock.write(
         `GET ${o.path} HTTP/1.1\r\nHost: ${o.host}:${o.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
         `Sec-WebSocket-Key: ${KEY}\r\nSec-WebSocket-Version: 13\r\n${o.headers ?? ''}\r\n`)
     })
-    sock.on('data', (d) => this.#data(d))
     sock.on('error', (e) => this.#end(/** @type {NodeJS.ErrnoException} */ (e).code ?? e.message))
     sock.on('close', () => this.#end(this.state === 0 ? 'closed before 101' : 'closed'))
   }
@@ -114,7 +125,7 @@ export class WsClient {
       const end = buf.indexOf(CRLF2)
       if (end === -1) {
         if (buf.length > 16384) this.#end('oversized response head')
-        else this.buf = buf
+        else this.buf = Buffer.from(buf)
         return
       }
       const status = Number(buf.toString('latin1', 9, 12))
