@@ -6,6 +6,7 @@
 // allow N sockets on both sides. Against wsgate only: PROFILE=1 writes a CPU profile of the publishes
 // (last.cpuprofile), ALLOC=1 a sampled allocation profile (last.heapprofile), and the longest
 // event-loop stop is measured.
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import { base, clientFrame, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
 
@@ -21,6 +22,17 @@ const cpuOf = async () => {
   if (wsgate) return serverCpu(at)
   const { cpu } = await (await fetch(at + '/stats')).json()
   return { us: cpu.user + cpu.system, user: cpu.user, system: cpu.system }
+}
+/**
+ * Interrupt and softirq time of the server's core (SERVER_CORE, default 0: where the profile server is pinned), in
+ * ms, from /proc/stat's 10 ms ticks. The kernel counts it apart from any process (IRQ time accounting), yet on
+ * loopback most of it is the receiving side of the server's own writes, run on the server's core.
+ */
+function serverCoreIrqMs () {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${process.env.SERVER_CORE ?? 0} `))
+  if (!line) return null
+  const f = line.trim().split(/\s+/)
+  return (Number(f[6]) + Number(f[7])) * 10
 }
 const SUBSCRIBE = clientFrame(JSON.stringify({ type: 'subscribe', channel: 'bench' }))
 let delivered = 0
@@ -48,6 +60,7 @@ if (wsgate) await fetch(at + '/__loop/start')
 if (alloc) await fetch(at + '/__alloc/start')
 if (profile) await fetch(at + '/__prof/start')
 const c0 = await cpuOf()
+const irq0 = serverCoreIrqMs()
 const client0 = process.cpuUsage()
 const fanouts = []
 let busy = 0
@@ -65,6 +78,7 @@ for (let k = 0; k < K; k++) {
   await new Promise((resolve) => setTimeout(resolve, 200))
 }
 const c1 = await cpuOf()
+const irq1 = serverCoreIrqMs()
 const client = process.cpuUsage(client0)
 const loop = wsgate ? await (await fetch(at + '/__loop/read')).json() : undefined
 if (alloc) await fetch(at + '/__alloc/stop')
@@ -80,6 +94,7 @@ console.log(JSON.stringify({
   serverUsPerDelivery: per(c1.us - c0.us),
   userUs: per(c1.user - c0.user),
   kernelUs: per(c1.system - c0.system),
+  serverCoreSoftirqUs: irq0 === null || irq1 === null ? undefined : per((irq1 - irq0) * 1000),
   loopBlockedMaxMs: loop ? Math.round(loop.maxMs * 10) / 10 : undefined,
   clientUs: per(client.user + client.system),
   clientBusyDuringFanout: Math.round((busy / K) * 100) / 100
