@@ -3,6 +3,7 @@
 // write per channel per tick, and a large fan-out is written in slices so the event loop keeps
 // turning. A subscriber with too much unsent data is closed as a slow consumer instead.
 import { performance } from 'node:perf_hooks'
+import { WebSocket } from 'ws'
 import { CloseCode } from '../errors.js'
 import { DEFAULT_SLICE, DEFAULT_SLICE_MS, type SliceOptions } from '../slices.js'
 import { textFrame } from './wire.js'
@@ -42,7 +43,7 @@ export interface HubStats {
 /** The close reason a slow consumer sees, with code 1013 (try again later). */
 export const SLOW_CONSUMER = 'slow consumer'
 
-const OPEN = 1
+const { OPEN } = WebSocket
 
 interface Batch { payloads: Buffer[], frames: Buffer[] }
 interface Job { targets: Subscriber[], next: number, wire: Buffer, payloads: Buffer[] }

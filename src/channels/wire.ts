@@ -2,7 +2,7 @@
 // frames its payload once, and a socket that is owed several frames in one tick gets them in one write.
 import type { Socket } from 'node:net'
 import * as wsModule from 'ws'
-import type { WebSocket } from 'ws'
+import { WebSocket } from 'ws'
 import { writeToTcp } from '../ws/tcp-write.js'
 
 interface SenderInternals { _state: number, _queue: unknown[] }
@@ -13,7 +13,6 @@ const { Sender } = wsModule as unknown as { Sender: { frame (data: Buffer, opts:
 const FRAME_OPTIONS = { fin: true, opcode: 0x01, mask: false, readOnly: true, rsv1: false }
 /** ws's Sender state when nothing is being compressed or read from a Blob (always, with deflate off). */
 const SENDER_IDLE = 0
-const OPEN = 1
 
 /** A complete unmasked text frame (header and payload) for `payload`. */
 export function textFrame (payload: Buffer): Buffer {
@@ -27,8 +26,8 @@ export function textFrame (payload: Buffer): Buffer {
  * falls back to `send`, which keeps ws's ordering.
  */
 export function writeFrames (socket: WebSocket, wire: Buffer): boolean {
-  const { _sender: sender, _socket: tcp } = socket as unknown as SocketInternals
-  if (!sender || !tcp || sender._state !== SENDER_IDLE || sender._queue.length > 0) return false
+  const tcp = directTcp(socket)
+  if (!tcp) return false
   writeToTcp(tcp, wire)
   return true
 }
@@ -39,6 +38,13 @@ export function writeFrames (socket: WebSocket, wire: Buffer): boolean {
  * per-write bookkeeping. Otherwise ws's own `send`, which keeps its order and its errors.
  */
 export function sendText (socket: WebSocket, text: string): void {
-  if (socket.readyState === OPEN && writeFrames(socket, textFrame(Buffer.from(text)))) return
-  socket.send(text)
+  const tcp = socket.readyState === WebSocket.OPEN ? directTcp(socket) : undefined
+  if (tcp) writeToTcp(tcp, textFrame(Buffer.from(text)))
+  else socket.send(text)
+}
+
+/** The socket's TCP socket while ws's sender is idle, so bytes written there keep ws's order. */
+function directTcp (socket: WebSocket): Socket | undefined {
+  const { _sender: sender, _socket: tcp } = socket as unknown as SocketInternals
+  return sender && sender._state === SENDER_IDLE && sender._queue.length === 0 ? tcp : undefined
 }
