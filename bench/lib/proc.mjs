@@ -154,6 +154,21 @@ export function cpuMs (pid) {
 }
 
 /**
+ * Interrupt and softirq time of one core so far, in ms, or null. The kernel counts it apart from any
+ * process (IRQ time accounting), yet on loopback most of it is the receiving side of the writes of
+ * whatever runs on that core.
+ * @param {number|string} core
+ */
+export function coreIrqMs (core) {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `))
+    if (!line) return null
+    const f = line.trim().split(/\s+/)
+    return (Number(f[6]) + Number(f[7])) * TICK_MS
+  } catch { return null }
+}
+
+/**
  * CPU time of the whole machine (user+nice+system, all cores) and of this process tree
  * (this process and every child it has reaped), in ms. Their difference over a phase is what
  * other processes used: a check that the machine was idle while we measured.

@@ -6,8 +6,8 @@
 // allow N sockets on both sides. Against wsgate only: PROFILE=1 writes a CPU profile of the publishes
 // (last.cpuprofile), ALLOC=1 a sampled allocation profile (last.heapprofile), and the longest
 // event-loop stop is measured.
-import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import { coreIrqMs } from '../lib/proc.mjs'
 import { base, clientFrame, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
 
 const N = Number(process.argv[2] ?? 5000)
@@ -23,17 +23,8 @@ const cpuOf = async () => {
   const { cpu } = await (await fetch(at + '/stats')).json()
   return { us: cpu.user + cpu.system, user: cpu.user, system: cpu.system }
 }
-/**
- * Interrupt and softirq time of the server's core (SERVER_CORE, default 0: where the profile server is pinned), in
- * ms, from /proc/stat's 10 ms ticks. The kernel counts it apart from any process (IRQ time accounting), yet on
- * loopback most of it is the receiving side of the server's own writes, run on the server's core.
- */
-function serverCoreIrqMs () {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${process.env.SERVER_CORE ?? 0} `))
-  if (!line) return null
-  const f = line.trim().split(/\s+/)
-  return (Number(f[6]) + Number(f[7])) * 10
-}
+// The server's core: where bench/profile/server.mjs is pinned in the README's commands.
+const SERVER_CORE = process.env.SERVER_CORE ?? 0
 const SUBSCRIBE = clientFrame(JSON.stringify({ type: 'subscribe', channel: 'bench' }))
 let delivered = 0
 let onDelivery = () => {}
@@ -60,7 +51,7 @@ if (wsgate) await fetch(at + '/__loop/start')
 if (alloc) await fetch(at + '/__alloc/start')
 if (profile) await fetch(at + '/__prof/start')
 const c0 = await cpuOf()
-const irq0 = serverCoreIrqMs()
+const irq0 = coreIrqMs(SERVER_CORE)
 const client0 = process.cpuUsage()
 const fanouts = []
 let busy = 0
@@ -78,7 +69,7 @@ for (let k = 0; k < K; k++) {
   await new Promise((resolve) => setTimeout(resolve, 200))
 }
 const c1 = await cpuOf()
-const irq1 = serverCoreIrqMs()
+const irq1 = coreIrqMs(SERVER_CORE)
 const client = process.cpuUsage(client0)
 const loop = wsgate ? await (await fetch(at + '/__loop/read')).json() : undefined
 if (alloc) await fetch(at + '/__alloc/stop')
