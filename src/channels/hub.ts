@@ -1,7 +1,8 @@
 // This instance's subscriptions: channel → sockets and socket → channels. A delivery is framed once
 // per publish; deliveries made in the same tick are flushed together, so each subscriber gets one
-// write per channel per tick, and a large fan-out is written in slices so the event loop keeps
-// turning. A subscriber with too much unsent data is closed as a slow consumer instead.
+// write per channel per tick, and a large fan-out is written in slices, from the turn after the one
+// that published, so the event loop keeps turning. A subscriber with too much unsent data is closed
+// as a slow consumer instead.
 import { performance } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import { CloseCode } from '../errors.js'
@@ -153,7 +154,13 @@ export class Hub {
   /** One event-loop turn of writing: up to a slice of sockets or of time, then yield if work is left. */
   readonly #run = (): void => {
     this.#scheduled = false
-    if (this.#jobs.length === 0) this.#takePending()
+    if (this.#jobs.length === 0) {
+      this.#takePending()
+      // The turn that queued these deliveries (a publish request, a bus message) has had its share of
+      // the loop: the first slice waits for the next turn, so the two are two short stops, not one long.
+      if (this.#jobs.length > 0) this.#schedule()
+      return
+    }
     const deadline = this.#scheduledAt + this.#sliceMs
     let budget = this.#slice
     let overTime = false

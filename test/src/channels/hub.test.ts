@@ -137,13 +137,14 @@ t.test('a large fan-out is written in slices, without losing or reordering anyth
   for (const s of sockets) hub.subscribe(s, 'big')
   hub.deliver('big', 'first')
   let turns = 0
-  await new Promise<void>((resolve) => setImmediate(() => { turns++; resolve() }))
+  // The publishing turn, then one turn of writing.
+  for (let i = 0; i < 2; i++) await new Promise<void>((resolve) => setImmediate(() => { turns++; resolve() }))
   const afterOneTurn = sockets.filter((s) => s.writes.length > 0).length
   t.ok(afterOneTurn > 0 && afterOneTurn < 10, `one turn wrote to some but not all sockets (${afterOneTurn} of 10)`)
   hub.deliver('big', 'second')
   await hub.flushed()
   for (const s of sockets) t.same(texts(s), ['first', 'second'], 'every socket got both frames in order')
-  t.equal(turns, 1, 'the test yielded once before checking')
+  t.equal(turns, 2, 'the test yielded twice before checking')
 })
 
 t.test('a frame longer than 125 bytes gets the extended length header', async (t) => {
@@ -156,14 +157,29 @@ t.test('a frame longer than 125 bytes gets the extended length header', async (t
   t.same(decode(s.writes[0]!).map((f) => f.text.length), [70_000], 'the decoded payload has the full length')
 })
 
-t.test('the work before a turn counts against its sliceMs: after a long request, one socket, then the rest', async (t) => {
+t.test('the turn that published writes nothing: the fan-out starts on the next turn, with its whole sliceMs', async (t) => {
   const hub = new Hub({ maxSubscriptions: 1, maxBufferedBytes: 1000, sliceSize: 1000, sliceMs: 20, write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) } })
   const sockets = Array.from({ length: 50 }, () => new FakeSocket())
   for (const s of sockets) hub.subscribe(s, 'a')
   hub.deliver('a', 'x')
   busy(30)
   await new Promise((resolve) => setImmediate(resolve))
-  t.equal(sockets.filter((s) => s.writes.length > 0).length, 1, 'the first turn wrote one socket: the publish had used its 20 ms')
+  t.equal(sockets.filter((s) => s.writes.length > 0).length, 0, 'the turn of the 30 ms publish ended without a write')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(sockets.filter((s) => s.writes.length > 0).length, 50, 'the next turn wrote all 50 within its own 20 ms')
+  await hub.flushed()
+  t.ok(sockets.every((s) => texts(s).length === 1), 'each socket got the frame once')
+})
+
+t.test('the work before a later turn counts against its sliceMs: after a long stop, one socket, then the rest', async (t) => {
+  const hub = new Hub({ maxSubscriptions: 1, maxBufferedBytes: 1000, sliceSize: 1000, sliceMs: 20, write: (socket, wire) => { (socket as FakeSocket).writes.push(wire) } })
+  const sockets = Array.from({ length: 50 }, () => new FakeSocket())
+  for (const s of sockets) hub.subscribe(s, 'a')
+  hub.deliver('a', 'x')
+  await new Promise((resolve) => setImmediate(resolve))
+  busy(30)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(sockets.filter((s) => s.writes.length > 0).length, 1, 'the turn after a 30 ms stop wrote one socket: its 20 ms were used')
   await hub.flushed()
   t.ok(sockets.every((s) => texts(s).length === 1), 'the next turn wrote the other 49')
 })
