@@ -160,11 +160,19 @@ export function cpuMs (pid) {
  * @param {number|string} core
  */
 export function coreIrqMs (core) {
+  const f = cpuStatTicks(`cpu${core}`)
+  return f ? (f[5] + f[6]) * TICK_MS : null
+}
+
+/**
+ * The clock-tick counters of one `/proc/stat` CPU line (`cpu` for all cores, `cpuN` for one):
+ * user, nice, system, idle, iowait, irq, softirq, …; null when it cannot be read.
+ * @param {string} name
+ */
+function cpuStatTicks (name) {
   try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`cpu${core} `))
-    if (!line) return null
-    const f = line.trim().split(/\s+/)
-    return (Number(f[6]) + Number(f[7])) * TICK_MS
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith(`${name} `))
+    return line ? line.trim().split(/\s+/).slice(1).map(Number) : null
   } catch { return null }
 }
 
@@ -174,9 +182,10 @@ export function coreIrqMs (core) {
  * other processes used: a check that the machine was idle while we measured.
  */
 export function cpuSnapshot () {
+  const f = cpuStatTicks('cpu')
+  if (!f) return null
   try {
-    const [, ...f] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/)
-    const busy = (Number(f[0]) + Number(f[1]) + Number(f[2])) * TICK_MS
+    const busy = (f[0] + f[1] + f[2]) * TICK_MS
     const stat = readFileSync('/proc/self/stat', 'utf8')
     const g = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     const own = (Number(g[11]) + Number(g[12]) + Number(g[13]) + Number(g[14])) * TICK_MS
