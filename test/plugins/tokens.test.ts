@@ -68,7 +68,7 @@ t.test('a token issued here is recognised with exactly the claims it carries; a 
   const forged = { ...decoded, sub: 'someone-else' }
   const altered = `${head}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`
   t.equal(await refusal(fastify.tokens.authenticate(altered)), '401 WSG_BAD_CREDENTIALS', 'the payload changed under the same MAC is refused')
-  t.equal(await refusal(fastify.tokens.authenticate(`${head}.${payload}.${mac.slice(0, -1)}A`)), '401 WSG_BAD_CREDENTIALS', 'a changed MAC is refused')
+  t.equal(await refusal(fastify.tokens.authenticate(`${head}.${payload}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`)), '401 WSG_BAD_CREDENTIALS', 'a changed MAC is refused')
   t.equal((await fastify.tokens.authenticate(token)).user.name, 'admin', 'the token itself still authenticates once')
   t.equal(await refusal(fastify.tokens.authenticate(token)), '401 WSG_TOKEN_REPLAYED', 'and only once')
 })
