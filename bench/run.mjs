@@ -7,7 +7,7 @@
 import { cfg } from './lib/config.mjs'
 import { cpuSnapshot, killAll, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
 import { NotAvailable, SERVERS, WSGATE_ENTRY, startServer } from './lib/servers.mjs'
-import { broadcast, echo, handshakes, hundredK, memory, variantsFor } from './lib/scenarios.mjs'
+import { broadcast, echo, handshakes, hundredK, loopFloor, memory, variantsFor } from './lib/scenarios.mjs'
 import { machine, markdown, profileChanges, summarize, write } from './lib/report.mjs'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -32,7 +32,7 @@ if (cfg.servers.includes('wsgate') && !existsSync(WSGATE_ENTRY)) {
 
 /** @type {string[]} scenario ids in order; broadcast expands per subscriber count */
 const plan = cfg.scenarios.flatMap((s) => {
-  if (s === 'broadcast') return cfg.bcastSubs.map((n) => `broadcast:${n}`)
+  if (s === 'broadcast') return [...cfg.bcastSubs.map((n) => `broadcast:${n}`), 'loop-floor']
   if (s === 'memory') return cfg.idleSizes.map((n) => `memory:${n}`)
   return [s]
 })
@@ -71,7 +71,7 @@ function record (got, round, scenario, other) {
     const m = e.metrics
     const show = e.na
       ? `n/a: ${e.na}`
-      : Object.entries(m).filter(([k]) => ['rate', 'p50', 'p99', 'rssPerSocketKiB', 'heapPerSocketKiB', 'delivered', 'serverCpuPct', 'loadCpuPct', 'cpuUsPerHandshake'].includes(k))
+      : Object.entries(m).filter(([k]) => ['rate', 'p50', 'p99', 'loopBlockMs', 'longestSliceMs', 'rssPerSocketKiB', 'heapPerSocketKiB', 'delivered', 'serverCpuPct', 'loadCpuPct', 'cpuUsPerHandshake'].includes(k))
         .map(([k, v]) => `${k}=${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`).join(' ')
     log(`round ${round}/${cfg.rounds} ${scenario.padEnd(15)} ${e.label.padEnd(10)} ${e.variant.padEnd(13)} ${show}`)
   }
@@ -113,6 +113,16 @@ async function handshakeRound (order, round) {
   log(`  (${((Date.now() - started) / 1000).toFixed(1)} s; other processes used ${other === null ? '?' : other.toFixed(0)} % of a core meanwhile)`)
 }
 
+/**
+ * The loop figure's floor on this host, once per round: no server runs meanwhile.
+ * @param {number} round
+ */
+async function floorRound (round) {
+  const cpu0 = cpuSnapshot()
+  const got = await loopFloor(cfg)
+  record(got, round, 'loop-floor', otherCpuPct(cpu0, cpuSnapshot()))
+}
+
 /** Summarises what has been measured so far and writes latest.{json,md}. @param {string[]} extra */
 function finish (extra = []) {
   const rows = summarize(entries)
@@ -142,6 +152,10 @@ for (let round = 1; round <= cfg.rounds; round++) {
   for (const scenario of plan) {
     if (scenario === 'handshake') {
       await handshakeRound(order, round)
+      continue
+    }
+    if (scenario === 'loop-floor') {
+      await floorRound(round)
       continue
     }
     for (const key of order) {

@@ -46,6 +46,14 @@ export const cfg = {
   bursts: num(env.BENCH_BURSTS, quick ? 2 : 3),
   burstSize: num(env.BENCH_BURST_SIZE, quick ? 10 : 20),
   payload: num(env.BENCH_PAYLOAD, 64),
+  /** the loop figure's floor: a process that only holds its loop for wsgate's slice (4 ms) at a time,
+   *  perGroup turns back to back (a 15,000-subscriber fan-out's count), once per tick message */
+  floor: {
+    sliceMs: num(env.BENCH_FLOOR_SLICE_MS, 4),
+    perGroup: num(env.BENCH_FLOOR_SLICES, quick ? 5 : 25),
+    groups: num(env.BENCH_TICKS, quick ? 10 : 20),
+    gapMs: 50
+  },
   deliveryTimeoutMs: num(env.BENCH_DELIVERY_TIMEOUT_MS, 20_000),
   /** echo: connections in a closed loop, for this long */
   echoConns: num(env.BENCH_ECHO_CONNS, quick ? 20 : 100),
