@@ -51,7 +51,6 @@ export const cfg = {
   floor: {
     sliceMs: num(env.BENCH_FLOOR_SLICE_MS, 4),
     perGroup: num(env.BENCH_FLOOR_SLICES, quick ? 5 : 25),
-    groups: num(env.BENCH_TICKS, quick ? 10 : 20),
     gapMs: 50
   },
   deliveryTimeoutMs: num(env.BENCH_DELIVERY_TIMEOUT_MS, 20_000),

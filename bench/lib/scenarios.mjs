@@ -439,7 +439,7 @@ function nextMessage (child, type, ms) {
  * @param {any} cfg @returns {Promise<Entry[]>}
  */
 export async function loopFloor (cfg) {
-  const f = cfg.floor
+  const f = { ...cfg.floor, groups: cfg.ticks }
   const entry = /** @type {Entry} */ ({ scenario: 'loop-floor', variant: `${f.sliceMs} ms × ${f.perGroup} × ${f.groups}`, server: 'reference', label: 'slices only', metrics: {} })
   const child = spawnNode({ args: ['--import', PROBE, SLICER], cpu: SERVER_CPU, ipc: true })
   try {
