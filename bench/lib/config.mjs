@@ -20,6 +20,8 @@ const num = (v, def) => {
 const ALL_SERVERS = ['wsgate', 'raw', 'fastify', 'socketio']
 const ALL_SCENARIOS = ['handshake', 'memory', 'broadcast', 'echo']
 
+const ticks = num(env.BENCH_TICKS, quick ? 10 : 20)
+
 export const cfg = {
   quick,
   servers: /** @type {import('./servers.mjs').ServerKey[]} */ (list(env.BENCH_SERVERS, ALL_SERVERS)),
@@ -41,7 +43,7 @@ export const cfg = {
   settleMs: num(env.BENCH_SETTLE_MS, quick ? 1000 : 3000),
   /** subscriber counts for the broadcast figures */
   bcastSubs: list(env.BENCH_BCAST_SUBS, quick ? ['500', '1500'] : ['5000', '15000']).map(Number),
-  ticks: num(env.BENCH_TICKS, quick ? 10 : 20),
+  ticks,
   tickMs: num(env.BENCH_TICK_MS, quick ? 200 : 500),
   bursts: num(env.BENCH_BURSTS, quick ? 2 : 3),
   burstSize: num(env.BENCH_BURST_SIZE, quick ? 10 : 20),
@@ -51,6 +53,7 @@ export const cfg = {
   floor: {
     sliceMs: num(env.BENCH_FLOOR_SLICE_MS, 4),
     perGroup: num(env.BENCH_FLOOR_SLICES, quick ? 5 : 25),
+    groups: ticks,
     gapMs: 50
   },
   deliveryTimeoutMs: num(env.BENCH_DELIVERY_TIMEOUT_MS, 20_000),

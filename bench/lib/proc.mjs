@@ -213,16 +213,26 @@ let probeId = 0
 export function probe (child, gc = true, timeoutMs = 10_000, extra = {}) {
   if (!child.connected) return Promise.resolve(null)
   const id = ++probeId
+  const answer = nextMessage(child, (msg) => msg?.type === 'bench.probe' && msg.id === id, timeoutMs)
+  child.send({ type: 'bench.probe', id, gc, ...extra })
+  return answer
+}
+
+/**
+ * The child's next IPC message that `match` accepts, or null after `timeoutMs`.
+ * @param {import('node:child_process').ChildProcess} child @param {(msg: any) => boolean} match @param {number} timeoutMs
+ * @returns {Promise<any>}
+ */
+export function nextMessage (child, match, timeoutMs) {
   return new Promise((resolve) => {
     const timer = setTimeout(() => { child.off('message', on); resolve(null) }, timeoutMs)
     const on = (/** @type {any} */ msg) => {
-      if (msg?.type !== 'bench.probe' || msg.id !== id) return
+      if (!match(msg)) return
       clearTimeout(timer)
       child.off('message', on)
       resolve(msg)
     }
     child.on('message', on)
-    child.send({ type: 'bench.probe', id, gc, ...extra })
   })
 }
 

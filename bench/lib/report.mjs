@@ -197,7 +197,7 @@ export function markdown (rows, cfg, mach, run) {
   }
   const floor = rows.find((r) => r.scenario === 'loop-floor')
   if (floor) {
-    const f = { ...cfg.floor, groups: cfg.ticks }
+    const f = cfg.floor
     out.push(`The loop figure's floor on this host: a process on the server core that does nothing but hold its loop for exactly ${f.sliceMs} ms (wsgate's slice), ${f.perGroup} turns back to back, ${f.groups} times (${f.perGroup * f.groups} stops), read by the same probe: ${floor.na ? `n/a: ${floor.na}` : `loop blocked ≤ ${fmt(floor.metrics.loopBlockMs)} ms; its longest ${f.sliceMs} ms hold took ${fmt(floor.metrics.longestSliceMs)} ms of wall time (median over rounds)`}. A server whose every stop is one slice reads about this.`, '')
   }
 

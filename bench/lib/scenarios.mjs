@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import net from 'node:net'
 import { Hist, median, now } from './stats.mjs'
-import { PROBE, SERVER_CPU, freePort, probe, sleep, spawnNode, spawnProc, startWorkers, stop, stopWorkers, tools } from './proc.mjs'
+import { PROBE, SERVER_CPU, freePort, nextMessage, probe, sleep, spawnNode, spawnProc, startWorkers, stop, stopWorkers, tools } from './proc.mjs'
 import { NotAvailable, startWsgate } from './servers.mjs'
 
 /**
@@ -417,36 +417,25 @@ export async function broadcast (srv, cfg, subs) {
 const SLICER = path.join(path.dirname(PROBE), 'slicer.mjs')
 
 /**
- * The next IPC message of a type from a child, or a NotAvailable after `ms`.
- * @param {import('node:child_process').ChildProcess} child @param {string} type @param {number} ms @returns {Promise<any>}
- */
-function nextMessage (child, type, ms) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.off('message', on); reject(new NotAvailable(`no ${type} from the reference within ${ms} ms`)) }, ms)
-    const on = (/** @type {any} */ msg) => {
-      if (msg?.type !== type) return
-      clearTimeout(timer)
-      child.off('message', on)
-      resolve(msg)
-    }
-    child.on('message', on)
-  })
-}
-
-/**
  * What "loop blocked" reads for a process whose every stop is exactly one slice (`slicer.mjs`,
  * on the server core, measured by the same probe): the floor the broadcast figures stand on.
  * @param {any} cfg @returns {Promise<Entry[]>}
  */
 export async function loopFloor (cfg) {
-  const f = { ...cfg.floor, groups: cfg.ticks }
+  const f = cfg.floor
   const entry = /** @type {Entry} */ ({ scenario: 'loop-floor', variant: `${f.sliceMs} ms × ${f.perGroup} × ${f.groups}`, server: 'reference', label: 'slices only', metrics: {} })
   const child = spawnNode({ args: ['--import', PROBE, SLICER], cpu: SERVER_CPU, ipc: true })
+  /** @param {string} type @param {number} ms */
+  const expect = async (type, ms) => {
+    const msg = await nextMessage(child, (m) => m?.type === type, ms)
+    if (!msg) throw new NotAvailable(`no ${type} from the reference within ${ms} ms`)
+    return msg
+  }
   try {
-    await nextMessage(child, 'bench.slicer.ready', 15_000)
+    await expect('bench.slicer.ready', 15_000)
     await probe(child, false, 10_000, { loop: 'start' })
     child.send({ type: 'bench.slices', sliceMs: f.sliceMs, perGroup: f.perGroup, groups: f.groups, gapMs: f.gapMs })
-    const done = await nextMessage(child, 'bench.slices', 30_000 + f.groups * (f.perGroup * f.sliceMs * 4 + f.gapMs))
+    const done = await expect('bench.slices', 30_000 + f.groups * (f.perGroup * f.sliceMs * 4 + f.gapMs))
     const read = await probe(child, false, 10_000, { loop: 'read' })
     entry.metrics = { stops: f.perGroup * f.groups, loopBlockMs: read?.loopMaxMs ?? null, longestSliceMs: done.longestMs }
   } catch (err) {
