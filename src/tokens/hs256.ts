@@ -1,8 +1,9 @@
-// Verification of wsgate's own HS256 tokens, on every handshake's path. Narrower than a general JWT
-// library, never looser: the header must be byte for byte the one wsgate signs, so no other
+// wsgate's own HS256 tokens, signed on every mint and verified on every handshake. Narrower than a
+// general JWT library, never looser: the header must be byte for byte the one wsgate signs, so no other
 // algorithm, key or header parameter can be smuggled in; the MAC is compared in constant time, in its one canonical encoding,
 // before the payload is even decoded; then the claims are checked as @fastify/jwt would (required
-// claims and their types, audience, `exp`, `nbf`). Signing stays with @fastify/jwt.
+// claims and their types, audience, `exp`, `nbf`). A WebSocket token is signed here too, byte for byte
+// as @fastify/jwt would sign it; sessions (one per login) are still signed by @fastify/jwt.
 import { hash, timingSafeEqual } from 'node:crypto'
 
 export interface VerifiedClaims { sub: string, jti: string, iat: number, exp: number, aud: string | string[], ims: number, nbf?: number }
@@ -44,6 +45,23 @@ export function hmacSha256 (secret: Buffer): (message: string) => string {
     inner.write(message, BLOCK, 'utf8')
     hash('sha256', inner.subarray(0, length), 'buffer').copy(outer, BLOCK)
     return hash('sha256', outer, 'base64url')
+  }
+}
+
+/** What a mint decides; the signer adds the audience and `exp`. */
+export interface IssuedClaims { sub: string, jti: string, ims: number, iat: number }
+
+/**
+ * A signer of tokens for `audience`, valid `ttl` seconds from their `iat`: the bytes @fastify/jwt
+ * (fast-jwt) signs for the same claims, without its general option handling on every mint.
+ */
+export function hs256Signer (secret: Buffer, audience: string, ttl: number): (claims: IssuedClaims) => string {
+  const mac = hmacSha256(secret)
+  return ({ sub, jti, ims, iat }) => {
+    // fast-jwt's order: the payload's own claims, then `aud`, then `exp`.
+    const payload = Buffer.from(JSON.stringify({ sub, jti, ims, iat, aud: audience, exp: iat + ttl })).toString('base64url')
+    const input = `${HS256_HEADER}.${payload}`
+    return `${input}.${mac(input)}`
   }
 }
 

@@ -1,9 +1,10 @@
 // hs256Verifier: accepts exactly what @fastify/jwt signs for wsgate, and refuses every forgery,
-// every other header, and every token whose claims fast-jwt would refuse.
+// every other header, and every token whose claims fast-jwt would refuse. hs256Signer: signs the
+// bytes @fastify/jwt's signer signs.
 import t from 'tap'
 import { createHmac, randomBytes } from 'node:crypto'
 import { createSigner } from 'fast-jwt'
-import { HS256_HEADER, hmacSha256, hs256Verifier } from '../../../src/tokens/hs256.js'
+import { HS256_HEADER, hmacSha256, hs256Signer, hs256Verifier } from '../../../src/tokens/hs256.js'
 
 const secret = Buffer.from('s'.repeat(40))
 const verify = hs256Verifier(secret, 'wsgate')
@@ -43,6 +44,23 @@ t.test('a token signed by @fastify/jwt\'s signer is accepted with its claims', a
   t.equal(got.jti, 'j1', 'the jti is returned')
   t.equal(got.aud, 'wsgate', 'the audience is returned')
   t.same(verify(forge(HEADER, { ...valid, aud: ['other', 'wsgate'] })).aud, ['other', 'wsgate'], 'an audience list naming wsgate is accepted')
+})
+
+t.test('hs256Signer signs the same bytes as @fastify/jwt\'s signer, and its tokens verify', async (t) => {
+  const mine = hs256Signer(secret, 'wsgate', 30)
+  const iat = Math.floor(Date.now() / 1000)
+  for (const sub of ['alice', 'ünïcödé ✓', 'quote"back\\slash', 'x'.repeat(200)]) {
+    const issued = { sub, jti: randomBytes(16).toString('hex'), ims: Date.now(), iat }
+    const token = mine(issued)
+    t.equal(token, sign(issued), `the same token for ${JSON.stringify(sub.slice(0, 12))}`)
+    t.same(verify(token), { ...issued, aud: 'wsgate', exp: iat + 30 }, 'it verifies, with aud and exp = iat + ttl')
+  }
+  const other = hs256Signer(Buffer.from('t'.repeat(40)), 'wsgate', 30)({ sub: 'alice', jti: 'j1', ims: 1, iat })
+  t.throws(() => verify(other), INVALID, 'a token signed with another secret is refused')
+  const session = hs256Signer(secret, 'wsgate.session', 30)({ sub: 'alice', jti: 'j1', ims: 1, iat })
+  t.throws(() => verify(session), INVALID, 'a token for another audience is refused')
+  const expired = mine({ sub: 'alice', jti: 'j2', ims: 1, iat: iat - 31 })
+  t.throws(() => verify(expired), INVALID, 'a token past iat + ttl is refused')
 })
 
 t.test('forgeries and other headers are refused', async (t) => {
