@@ -72,6 +72,7 @@ export default fp(async (fastify) => {
   const verifyToken = hs256Verifier(secret, TOKEN_AUDIENCE)
   const verifySession = hs256Verifier(secret, SESSION_AUDIENCE)
   const signedHere = new SignedTokens()
+  const verifiedSessions = new SignedTokens()
   // A revocation at T refuses tokens issued at T too (their order within the millisecond is unknown);
   // tokens issued after it are stamped at least T + 1 (`issuedAt`), so they are never refused.
   const stillValid = (user: User, claims: Pick<TokenClaims, 'ims'>) => claims.ims > user.tokensValidAfter
@@ -126,11 +127,15 @@ export default fp(async (fastify) => {
       return sessions.sign({ sub: user.name, jti: randomUUID(), ims: issuedAt(user) })
     },
     async authenticateSession (token) {
-      let claims: TokenClaims
-      try {
-        claims = verifySession(token)
-      } catch {
-        return undefined
+      // A session is presented again with every request of its browser: verified once, then known by equality.
+      let claims = verifiedSessions.claims(token)
+      if (claims === undefined) {
+        try {
+          claims = verifySession(token)
+        } catch {
+          return undefined
+        }
+        verifiedSessions.remember(token, claims)
       }
       const user = await fastify.users.get(claims.sub)
       return user && stillValid(user, claims) ? user : undefined

@@ -1,8 +1,9 @@
-// WebSocket tokens this process signed, with the claims it signed into them, kept until used, expired
-// or pushed out (at most `max`, oldest first). A presented token equal to one of them is known valid
-// without recomputing its MAC or decoding its payload, which together are most of a handshake's
-// authentication cost. A cache, never the authority: a token not found here is verified in full, and
-// expiry, revocation and single use are checked for every token either way.
+// Tokens known to be genuine, with their claims: the WebSocket tokens this process signed (kept until
+// used), and the sessions it has verified; each until expired or pushed out (at most `max`, oldest
+// first). A presented token equal to one of them is known genuine without recomputing its MAC or
+// decoding its payload, which together are most of a handshake's authentication cost. A cache, never
+// the authority: a token not found here is verified in full, and expiry, revocation and single use are
+// checked for every token either way.
 import type { VerifiedClaims } from './hs256.js'
 
 interface Signed { token: string, claims: VerifiedClaims }

@@ -120,6 +120,7 @@ t.test('revoking a user refuses the tokens and sessions issued before, not the o
   const fastify = await tokenService(t, { TOKEN_SINGLE_USE: 'false' })
   const before = (await fastify.tokens.issue('admin')).token
   const session = fastify.tokens.issueSession('admin')
+  t.equal((await fastify.tokens.authenticateSession(session))?.name, 'admin', 'the session is accepted before the revocation (and remembered as verified)')
   t.ok(await fastify.users.revoke('admin', Date.now()), 'the store revokes a known user')
   t.equal(await refusal(fastify.tokens.authenticate(before)), '401 WSG_BAD_CREDENTIALS', 'a token issued before the revocation is refused')
   t.equal(await fastify.tokens.authenticateSession(session), undefined, 'a session issued before the revocation is refused')
@@ -130,6 +131,17 @@ t.test('revoking a user refuses the tokens and sessions issued before, not the o
   const user = await fastify.users.get('admin')
   const newSession = fastify.tokens.issueSession(user!)
   t.equal((await fastify.tokens.authenticateSession(newSession))?.name, 'admin', 'a session issued after the revocation is valid')
+})
+
+t.test('a session accepted once is refused after its exp, and a changed copy of it is refused', async (t) => {
+  const fastify = await tokenService(t)
+  const session = craft({ ...validClaims(), exp: now() + 2, aud: 'wsgate.session' })
+  t.equal((await fastify.tokens.authenticateSession(session))?.name, 'admin', 'a valid session is accepted')
+  t.equal((await fastify.tokens.authenticateSession(session))?.name, 'admin', 'and accepted again')
+  const [h, p, s] = session.split('.') as [string, string, string]
+  t.equal(await fastify.tokens.authenticateSession(`${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`), undefined, 'a copy with a changed MAC is refused')
+  await new Promise((resolve) => setTimeout(resolve, JSON.parse(Buffer.from(p, 'base64url').toString()).exp * 1000 - Date.now() + 20))
+  t.equal(await fastify.tokens.authenticateSession(session), undefined, 'the same session past its exp is refused')
 })
 
 t.test('a revocation in the same millisecond as the issue refuses the token', async (t) => {
