@@ -53,15 +53,17 @@ export interface IssuedClaims { sub: string, jti: string, ims: number, iat: numb
 
 /**
  * A signer of tokens for `audience`, valid `ttl` seconds from their `iat`: the bytes @fastify/jwt
- * (fast-jwt) signs for the same claims, without its general option handling on every mint.
+ * (fast-jwt) signs for the same claims, without its general option handling on every mint. Returns
+ * the token and the claims signed into it (frozen).
  */
-export function hs256Signer (secret: Buffer, audience: string, ttl: number): (claims: IssuedClaims) => string {
+export function hs256Signer (secret: Buffer, audience: string, ttl: number): (issued: IssuedClaims) => { token: string, claims: VerifiedClaims } {
   const mac = hmacSha256(secret)
   return ({ sub, jti, ims, iat }) => {
-    // fast-jwt's order: the payload's own claims, then `aud`, then `exp`.
-    const payload = Buffer.from(JSON.stringify({ sub, jti, ims, iat, aud: audience, exp: iat + ttl })).toString('base64url')
-    const input = `${HS256_HEADER}.${payload}`
-    return `${input}.${mac(input)}`
+    // fast-jwt's order: the payload's own claims, then `aud`, then `exp`. A literal, not a spread: V8
+    // gives every spread copy a hidden class of its own (~260 bytes per token remembered).
+    const claims = Object.freeze({ sub, jti, ims, iat, aud: audience, exp: iat + ttl })
+    const input = `${HS256_HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
+    return { token: `${input}.${mac(input)}`, claims }
   }
 }
 

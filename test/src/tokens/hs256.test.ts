@@ -51,15 +51,16 @@ t.test('hs256Signer signs the same bytes as @fastify/jwt\'s signer, and its toke
   const iat = Math.floor(Date.now() / 1000)
   for (const sub of ['alice', 'ünïcödé ✓', 'quote"back\\slash', 'x'.repeat(200)]) {
     const issued = { sub, jti: randomBytes(16).toString('hex'), ims: Date.now(), iat }
-    const token = mine(issued)
+    const { token, claims } = mine(issued)
     t.equal(token, sign(issued), `the same token for ${JSON.stringify(sub.slice(0, 12))}`)
     t.same(verify(token), { ...issued, aud: 'wsgate', exp: iat + 30 }, 'it verifies, with aud and exp = iat + ttl')
+    t.same(claims, verify(token), 'the claims returned are the ones signed into the token')
   }
-  const other = hs256Signer(Buffer.from('t'.repeat(40)), 'wsgate', 30)({ sub: 'alice', jti: 'j1', ims: 1, iat })
+  const other = hs256Signer(Buffer.from('t'.repeat(40)), 'wsgate', 30)({ sub: 'alice', jti: 'j1', ims: 1, iat }).token
   t.throws(() => verify(other), INVALID, 'a token signed with another secret is refused')
-  const session = hs256Signer(secret, 'wsgate.session', 30)({ sub: 'alice', jti: 'j1', ims: 1, iat })
+  const session = hs256Signer(secret, 'wsgate.session', 30)({ sub: 'alice', jti: 'j1', ims: 1, iat }).token
   t.throws(() => verify(session), INVALID, 'a token for another audience is refused')
-  const expired = mine({ sub: 'alice', jti: 'j2', ims: 1, iat: iat - 31 })
+  const expired = mine({ sub: 'alice', jti: 'j2', ims: 1, iat: iat - 31 }).token
   t.throws(() => verify(expired), INVALID, 'a token past iat + ttl is refused')
 })
 
