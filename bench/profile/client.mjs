@@ -5,17 +5,33 @@ import crypto from 'node:crypto'
 export const PORT = 8555
 export const base = `http://127.0.0.1:${PORT}`
 
-/** `n` single-use tokens, minted through POST /auth/token with the admin's session cookie. */
-export async function mintTokens (n, at = base) {
-  const login = await fetch(at + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: 'adminpass1' }) })
-  const cookie = login.headers.get('set-cookie').split(';')[0]
+const ADMIN = { username: 'admin', password: 'adminpass1' }
+
+/**
+ * `n` single-use tokens, minted through POST /auth/token (200 in flight): with the admin's session
+ * cookie (a browser's mint), or with `basic`, HTTP Basic and `{"user":"admin"}` (a backend minting on
+ * behalf of a user).
+ */
+export async function mintTokens (n, at = base, { basic = false } = {}) {
+  const headers = basic
+    ? { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
+    : { cookie: await sessionCookie(at), origin: at }
+  const body = basic ? JSON.stringify({ user: ADMIN.username }) : undefined
   const tokens = []
   for (let i = 0; i < n; i += 200) {
-    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, () =>
-      fetch(at + '/auth/token', { method: 'POST', headers: { cookie, origin: at } }).then((r) => r.json())))
+    const batch = await Promise.all(Array.from({ length: Math.min(200, n - i) }, async () => {
+      const r = await fetch(at + '/auth/token', { method: 'POST', headers, body })
+      if (r.status !== 200) throw new Error(`POST /auth/token → ${r.status}`)
+      return r.json()
+    }))
     tokens.push(...batch.map((b) => b.token))
   }
   return tokens
+}
+
+async function sessionCookie (at) {
+  const login = await fetch(at + '/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN) })
+  return login.headers.get('set-cookie').split(';')[0]
 }
 
 /** How the profiling scripts present their tokens (METHOD, default bearer). */

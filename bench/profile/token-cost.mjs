@@ -6,18 +6,8 @@ import { base, mintTokens, serverCpu, stopServer } from './client.mjs'
 
 const N = Number(process.argv[2] ?? 5000)
 const profile = process.env.PROFILE === '1'
-const basic = 'Basic ' + Buffer.from('admin:adminpass1').toString('base64')
-
-async function mintWithBasic (n) {
-  for (let i = 0; i < n; i += 200) {
-    await Promise.all(Array.from({ length: Math.min(200, n - i) }, async () => {
-      const r = await fetch(base + '/auth/token', { method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' }, body: '{"user":"admin"}' })
-      if (r.status !== 200) throw new Error(`POST /auth/token → ${r.status}`)
-      await r.json()
-    }))
-  }
-}
-const mint = process.env.BASIC === '1' ? mintWithBasic : mintTokens
+const basic = process.env.BASIC === '1'
+const mint = (n) => mintTokens(n, base, { basic })
 
 await mint(1000)
 if (profile) await fetch(base + '/__prof/start')

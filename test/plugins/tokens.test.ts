@@ -12,6 +12,7 @@ import tokensPlugin from '../../plugins/tokens.js'
 import usersPlugin from '../../plugins/users.js'
 import { loadConfig } from '../../src/config.js'
 import { hs256Verifier } from '../../src/tokens/hs256.js'
+import { withChangedMac } from '../support/forge.js'
 
 const SECRET = 'tokens-test-secret-0123456789-abcdefgh'
 
@@ -64,11 +65,11 @@ t.test('a token issued here is recognised with exactly the claims it carries; a 
   const { claims } = await fastify.tokens.check(token)
   t.same(claims, decoded, 'the remembered claims are the ones in the token')
   t.equal(claims.exp - claims.iat, 30, 'it expires TOKEN_TTL seconds after it was issued')
-  const [head, payload, mac] = token.split('.') as [string, string, string]
+  const [head, , mac] = token.split('.') as [string, string, string]
   const forged = { ...decoded, sub: 'someone-else' }
   const altered = `${head}.${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${mac}`
   t.equal(await refusal(fastify.tokens.authenticate(altered)), '401 WSG_BAD_CREDENTIALS', 'the payload changed under the same MAC is refused')
-  t.equal(await refusal(fastify.tokens.authenticate(`${head}.${payload}.${mac.startsWith('A') ? 'B' : 'A'}${mac.slice(1)}`)), '401 WSG_BAD_CREDENTIALS', 'a changed MAC is refused')
+  t.equal(await refusal(fastify.tokens.authenticate(withChangedMac(token))), '401 WSG_BAD_CREDENTIALS', 'a changed MAC is refused')
   t.equal((await fastify.tokens.authenticate(token)).user.name, 'admin', 'the token itself still authenticates once')
   t.equal(await refusal(fastify.tokens.authenticate(token)), '401 WSG_TOKEN_REPLAYED', 'and only once')
 })
@@ -135,12 +136,12 @@ t.test('revoking a user refuses the tokens and sessions issued before, not the o
 
 t.test('a session accepted once is refused after its exp, and a changed copy of it is refused', async (t) => {
   const fastify = await tokenService(t)
-  const session = craft({ ...validClaims(), exp: now() + 2, aud: 'wsgate.session' })
+  const exp = now() + 2
+  const session = craft({ ...validClaims(), exp, aud: 'wsgate.session' })
   t.equal((await fastify.tokens.authenticateSession(session))?.name, 'admin', 'a valid session is accepted')
   t.equal((await fastify.tokens.authenticateSession(session))?.name, 'admin', 'and accepted again')
-  const [h, p, s] = session.split('.') as [string, string, string]
-  t.equal(await fastify.tokens.authenticateSession(`${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`), undefined, 'a copy with a changed MAC is refused')
-  await new Promise((resolve) => setTimeout(resolve, JSON.parse(Buffer.from(p, 'base64url').toString()).exp * 1000 - Date.now() + 20))
+  t.equal(await fastify.tokens.authenticateSession(withChangedMac(session)), undefined, 'a copy with a changed MAC is refused')
+  await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 20))
   t.equal(await fastify.tokens.authenticateSession(session), undefined, 'the same session past its exp is refused')
 })
 

@@ -36,3 +36,9 @@ export function forge (opts: ForgeOptions = {}): string {
   const signature = key === null ? '' : createHmac(opts.digest ?? 'sha256', key).update(input).digest('base64url')
   return `${input}.${signature}`
 }
+
+/** `token` with the first character of its MAC changed, which always changes the MAC's bytes (the last character carries only 4 bits). */
+export function withChangedMac (token: string): string {
+  const at = token.lastIndexOf('.') + 1
+  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+}
