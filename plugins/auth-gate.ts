@@ -227,11 +227,11 @@ export default fp(async (fastify) => {
 
   // ---- the direct path --------------------------------------------------------------------------
   // Fastify's request lifecycle (routing, Request and Reply, hooks, a ServerResponse per upgrade) costs
-  // about as much as everything the gate does. A token upgrade of GATEWAY_PATH is decided and upgraded
-  // straight from the server's 'upgrade' event, by the same checks; anything else (other paths, first-
-  // message, username:password, shutdown, a proxy to trust) and every refusal goes through Fastify as
-  // before, so every answer and log line is the same. Only wsgate's own gateway route is served this way:
-  // routes added under /ws keep the full lifecycle, hooks and decorators included.
+  // about as much as everything the gate does. A token or first-message upgrade of GATEWAY_PATH is
+  // decided and upgraded straight from the server's 'upgrade' event, by the same checks; anything else
+  // (other paths, username:password, shutdown, a proxy to trust) and every refusal goes through Fastify
+  // as before, so every answer and log line is the same. Only wsgate's own gateway route is served this
+  // way: routes added under /ws keep the full lifecycle, hooks and decorators included.
   const server = fastify.server
   const routed = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>
   let gateway: WebSocketHandler | undefined
@@ -254,8 +254,9 @@ export default fp(async (fastify) => {
     let verified: Awaitable<Verified>
     try {
       const presented = presentedBy({ headers: req.headers, rawUrl: req.url!, protocol: (socket as TLSSocket).encrypted ? 'https' : 'http' })
+      if (presented === null) return upgradeGateway(req, socket, head, null)
       // Password checks count failed attempts per client: left to Fastify's path, which has the request.
-      if (presented === null || !presented.every(isToken)) return viaFastify(req, socket, head)
+      if (!presented.every(isToken)) return viaFastify(req, socket, head)
       verified = verify(presented, tokensOnly)
     } catch (err) {
       return viaFastify(req, socket, head, err as Refusal)
@@ -279,11 +280,18 @@ export default fp(async (fastify) => {
     } catch (err) {
       return viaFastify(req, socket, head, err as Refusal)
     }
+    upgradeGateway(req, socket, head, user)
+  }
+
+  /** Upgrades to the gateway's handler: for `user`, or pending its first message when null. */
+  const upgradeGateway = (req: IncomingMessage, socket: Socket, head: Buffer, user: RequestUser | null) => {
     const wss = fastify.websocketServer
     // Outside Fastify nothing else would catch a throw here: it would end the process.
     try {
       wss.handleUpgrade(req, socket, head, (ws) => {
         wss.emit('connection', ws, req)
+        // A pending socket can fail (bad UTF-8, a reset) before it has a user and its handler's listener.
+        if (user === null) ws.on('error', onSocketError)
         // The gateway's handler reads no request; this is the part of one its gate needs.
         const request = { raw: req, headers: req.headers, log: fastify.log, user } as unknown as FastifyRequest
         try {

@@ -199,7 +199,7 @@ t.test('a token answered at once or later opens the socket alike, and its 101 an
   ws?.close()
 })
 
-t.test('a token upgrade of /ws is taken without Fastify\'s lifecycle; other routes, passwords, first-message and refusals keep it', async (t) => {
+t.test('a token or first-message upgrade of /ws is taken without Fastify\'s lifecycle; other routes, passwords and refusals keep it', async (t) => {
   const g = await gate(t, { AUTH_METHODS: `${ALL},first-message`, MAX_CONNECTIONS_PER_USER: '3' })
   expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer tok.uma.1' } }), 'uma', 'bearer')
   expectOpen(t, await connect(`${g.wsUrl}/ws?token=tok.uma.2`), 'uma', 'query')
@@ -214,14 +214,15 @@ t.test('a token upgrade of /ws is taken without Fastify\'s lifecycle; other rout
   t.same(refused && JSON.parse(refused.body), { statusCode: 429, error: 'Too Many Requests', message: 'too many connections for this user' }, 'the 429 is the usual JSON answer')
   const bad = expectRefused(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer nope' } }), 401, 'a bad token')
   expectChallenges(t, bad, 'the bad token\'s 401')
-  const pending = await opened(`${g.wsUrl}/ws`)
-  pending.terminate()
-  t.same(g.hooked, ['/ws/room', '/ws', '/ws', '/ws', '/ws'], 'username:password, both refusals and a first-message socket went through the hooks')
+  t.same(g.hooked, ['/ws/room', '/ws', '/ws', '/ws'], 'username:password and both refusals went through the hooks')
+  expectOpen(t, await connect(`${g.wsUrl}/ws`, { firstMessage: 'tok.vic.2' }), 'vic', 'first-message')
+  t.same(g.hooked.length, 4, 'a first-message upgrade of /ws ran no onRequest hook')
+  t.same(g.handled.at(-1), 'vic', 'the first-message socket reached the gateway\'s route with its user')
   t.ok(g.logs.some((l) => l.includes('"msg":"websocket refused"') && l.includes('"reason":"too_many_connections"') && l.includes('"reqId"')),
     'the refusal decided outside Fastify is logged by Fastify\'s request logger')
   t.same(g.events.map((e) => [e.method, e.ok, e.reason]), [
     ['bearer', true, 'ok'], ['query', true, 'ok'], ['bearer', true, 'ok'], ['basic', true, 'ok'],
-    ['bearer', false, 'too_many_connections'], ['bearer', false, 'bad_credentials']
+    ['bearer', false, 'too_many_connections'], ['bearer', false, 'bad_credentials'], ['first-message', true, 'ok']
   ], 'every decision was counted once')
 })
 
