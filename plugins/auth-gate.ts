@@ -227,11 +227,12 @@ export default fp(async (fastify) => {
 
   // ---- the direct path --------------------------------------------------------------------------
   // Fastify's request lifecycle (routing, Request and Reply, hooks, a ServerResponse per upgrade) costs
-  // about as much as everything the gate does. A token or first-message upgrade of GATEWAY_PATH is
-  // decided and upgraded straight from the server's 'upgrade' event, by the same checks; anything else
-  // (other paths, username:password, shutdown, a proxy to trust) and every refusal goes through Fastify
-  // as before, so every answer and log line is the same. Only wsgate's own gateway route is served this
-  // way: routes added under /ws keep the full lifecycle, hooks and decorators included.
+  // about as much as everything the gate does. A token or first-message upgrade of GATEWAY_PATH, or one
+  // with a username:password argon2 accepted within PASSWORD_CACHE_TTL, is decided and upgraded straight
+  // from the server's 'upgrade' event, by the same checks; anything else (other paths, a password to
+  // hash, shutdown, a proxy to trust) and every refusal goes through Fastify as before, so every answer
+  // and log line is the same. Only wsgate's own gateway route is served this way: routes added under /ws
+  // keep the full lifecycle, hooks and decorators included.
   const server = fastify.server
   const routed = server.listeners('upgrade') as Array<(req: IncomingMessage, socket: Duplex, head: Buffer) => void>
   let gateway: WebSocketHandler | undefined
@@ -249,15 +250,25 @@ export default fp(async (fastify) => {
 
   const tokensOnly: VerifierDeps = { token: tokenUser, password: () => { throw new Error('unreachable') } }
 
+  /**
+   * A lone username:password argon2 accepted within PASSWORD_CACHE_TTL, as the verifier would answer;
+   * else undefined, for Fastify's path, whose check has the request to count a failure against.
+   */
+  const rememberedPassword = (presented: Presented[], socket: Socket): Awaitable<Verified | undefined> => {
+    const only = presented[0]!
+    if (presented.length !== 1 || only.credential.kind !== 'password') return undefined
+    const { username, password } = only.credential
+    return andThen(fastify.passwords.remembered(socket.remoteAddress ?? '', username, password),
+      (user) => user && { user, method: only.method })
+  }
+
   const upgradeDirectly = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!takesDirectly(req, socket)) return viaFastify(req, socket, head)
-    let verified: Awaitable<Verified>
+    let verified: Awaitable<Verified | undefined>
     try {
       const presented = presentedBy({ headers: req.headers, rawUrl: req.url!, protocol: (socket as TLSSocket).encrypted ? 'https' : 'http' })
       if (presented === null) return upgradeGateway(req, socket, head, null)
-      // Password checks count failed attempts per client: left to Fastify's path, which has the request.
-      if (!presented.every(isToken)) return viaFastify(req, socket, head)
-      verified = verify(presented, tokensOnly)
+      verified = presented.every(isToken) ? verify(presented, tokensOnly) : rememberedPassword(presented, socket)
     } catch (err) {
       return viaFastify(req, socket, head, err as Refusal)
     }
@@ -273,7 +284,9 @@ export default fp(async (fastify) => {
     })
   }
 
-  const upgradeVerified = (req: IncomingMessage, socket: Socket, head: Buffer, verified: Verified) => {
+  /** Upgrades for the verified user; with none, Fastify's path decides. */
+  const upgradeVerified = (req: IncomingMessage, socket: Socket, head: Buffer, verified: Verified | undefined) => {
+    if (verified === undefined) return viaFastify(req, socket, head)
     let user: RequestUser
     try {
       user = admit(verified, fastify.log, req, socket)

@@ -4,6 +4,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyRequest } from 'fastify'
+import { andThen, type Awaitable } from '../src/awaitable.js'
 import { verifyPassword, warmUpPasswords } from '../src/auth/password.js'
 import { VerifiedPasswords } from '../src/auth/verified-passwords.js'
 import { Errors } from '../src/errors.js'
@@ -12,6 +13,11 @@ import type { User } from '../src/store/users.js'
 export interface PasswordChecker {
   /** The user, or a typed error: 401 for wrong credentials, 429 (with `retryAfter` seconds) past the limit. */
   check (request: FastifyRequest, username: string, password: string): Promise<User>
+  /**
+   * The user, when argon2 accepted this password for them within PASSWORD_CACHE_TTL and `ip` is not
+   * blocked; otherwise undefined, and only `check` can decide (it counts a failure, this never does).
+   */
+  remembered (ip: string, username: string, password: string): Awaitable<User | undefined>
   /** Since start: passwords argon2 verified (right or wrong), and right ones answered from memory. */
   stats (): { hashed: number, remembered: number }
 }
@@ -43,6 +49,15 @@ export default fp(async (fastify) => {
   const tooMany = (until: number) =>
     Object.assign(new Errors.TooManyAttempts(), { retryAfter: Math.max(1, Math.ceil((until - Date.now()) / 1000)) })
 
+  /** True while `ip` is past the limit; forgets an expired block. */
+  const blocked = (ip: string): boolean => {
+    const until = blockedUntil.get(ip)
+    if (until === undefined) return false
+    if (until > Date.now()) return true
+    blockedUntil.delete(ip)
+    return false
+  }
+
   const verified = new VerifiedPasswords(config.PASSWORD_CACHE_TTL * 1000)
   let hashed = 0
   let remembered = 0
@@ -52,11 +67,7 @@ export default fp(async (fastify) => {
 
   fastify.decorate('passwords', {
     async check (request, username, password) {
-      const until = blockedUntil.get(request.ip)
-      if (until !== undefined) {
-        if (until > Date.now()) throw tooMany(until)
-        blockedUntil.delete(request.ip)
-      }
+      if (blocked(request.ip)) throw tooMany(blockedUntil.get(request.ip)!)
       const user = await fastify.users.get(username)
       if (user && verified.has(user, password)) {
         remembered++
@@ -75,6 +86,14 @@ export default fp(async (fastify) => {
         if (verdict.isExceeded) throw tooMany(blocked)
       }
       throw new Errors.BadCredentials()
+    },
+    remembered (ip, username, password) {
+      if (blocked(ip)) return undefined
+      return andThen(fastify.users.get(username), (user) => {
+        if (!user || !verified.has(user, password)) return undefined
+        remembered++
+        return user
+      })
     },
     stats: () => ({ hashed, remembered })
   } satisfies PasswordChecker)

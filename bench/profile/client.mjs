@@ -43,6 +43,8 @@ const presenting = {
   query: (path, token) => [`${path}${path.includes('?') ? '&' : '?'}token=${token}`, ''],
   subprotocol: (path, token) => [path, `Sec-WebSocket-Protocol: wsgate, wsgate.bearer.${token}\r\n`],
   cookie: (path, token) => [path, `Cookie: wsgate_token=${token}\r\n`],
+  // The admin's own username:password (Basic), not single-use: the token goes unused.
+  password: (path) => [path, `Authorization: Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}\r\n`],
   // The token follows in the first frame, once the 101 is in (`firstFrame`).
   'first-message': (path) => [path, '']
 }

@@ -80,11 +80,15 @@ async function gate (t: Test, env: Record<string, string> = {}): Promise<Gate> {
     },
     async authenticate (token: string) { return tokens.authenticateNow(token) }
   }
+  // Like the real checker: a password accepted once is remembered, and only `check` refuses.
+  const accepted = new Set<string>()
   const passwords: PasswordChecker = {
     async check (_request, username, password) {
       if (password !== `${username}-pw`) throw new Errors.BadCredentials()
+      accepted.add(`${username}:${password}`)
       return user(username)
     },
+    remembered: (_ip, username, password) => accepted.has(`${username}:${password}`) ? user(username) : undefined,
     stats: () => ({ hashed: 0, remembered: 0 })
   }
 
@@ -199,7 +203,7 @@ t.test('a token answered at once or later opens the socket alike, and its 101 an
   ws?.close()
 })
 
-t.test('a token or first-message upgrade of /ws is taken without Fastify\'s lifecycle; other routes, passwords and refusals keep it', async (t) => {
+t.test('a token, first-message or remembered-password upgrade of /ws is taken without Fastify\'s lifecycle; other routes, new passwords and refusals keep it', async (t) => {
   const g = await gate(t, { AUTH_METHODS: `${ALL},first-message`, MAX_CONNECTIONS_PER_USER: '3' })
   expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: 'Bearer tok.uma.1' } }), 'uma', 'bearer')
   expectOpen(t, await connect(`${g.wsUrl}/ws?token=tok.uma.2`), 'uma', 'query')
@@ -218,11 +222,18 @@ t.test('a token or first-message upgrade of /ws is taken without Fastify\'s life
   expectOpen(t, await connect(`${g.wsUrl}/ws`, { firstMessage: 'tok.vic.2' }), 'vic', 'first-message')
   t.same(g.hooked.length, 4, 'a first-message upgrade of /ws ran no onRequest hook')
   t.same(g.handled.at(-1), 'vic', 'the first-message socket reached the gateway\'s route with its user')
+  expectRefused(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: basic('uma:wrong') } }), 401, 'a wrong password of a remembered user')
+  t.same(g.hooked.length, 5, 'which went through the hooks, where failures are counted')
+  expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: basic('wes:wes-pw') } }), 'wes', 'basic')
+  expectOpen(t, await connect(`${g.wsUrl}/ws`, { headers: { authorization: basic('wes:wes-pw') } }), 'wes', 'basic')
+  t.same(g.hooked.length, 6, 'a password seen for the first time went through the hooks, the remembered one did not')
+  t.same(g.handled.slice(-2), ['wes', 'wes'], 'both reached the gateway\'s route with their user')
   t.ok(g.logs.some((l) => l.includes('"msg":"websocket refused"') && l.includes('"reason":"too_many_connections"') && l.includes('"reqId"')),
     'the refusal decided outside Fastify is logged by Fastify\'s request logger')
   t.same(g.events.map((e) => [e.method, e.ok, e.reason]), [
     ['bearer', true, 'ok'], ['query', true, 'ok'], ['bearer', true, 'ok'], ['basic', true, 'ok'],
-    ['bearer', false, 'too_many_connections'], ['bearer', false, 'bad_credentials'], ['first-message', true, 'ok']
+    ['bearer', false, 'too_many_connections'], ['bearer', false, 'bad_credentials'], ['first-message', true, 'ok'],
+    ['basic', false, 'bad_credentials'], ['basic', true, 'ok'], ['basic', true, 'ok']
   ], 'every decision was counted once')
 })
 

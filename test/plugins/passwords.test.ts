@@ -2,9 +2,12 @@
 // per TTL; a password changed by another process, or a wrong one, still goes through argon2.
 import t from 'tap'
 import { build } from '../helper.js'
-import { connect } from '../support/ws.js'
+import { connect, type Outcome } from '../support/ws.js'
 import { hashPassword } from '../../src/auth/password.js'
 import { openSqliteStore } from '../../src/store/sqlite.js'
+
+/** The refusal's status, or how the attempt otherwise ended. */
+const outcome = (c: Outcome) => c.kind === 'refused' ? c.status : c.kind
 
 const mint = (url: string, authorization: string) =>
   fetch(`${url}/auth/token`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body: '{}' })
@@ -45,4 +48,26 @@ t.test('PASSWORD_CACHE_TTL=0 verifies every password with argon2', async (t) => 
   const before = gw.app.passwords.stats()
   for (let i = 0; i < 3; i++) t.equal((await mint(gw.url, gw.basic('svc', 'svc-password-1'))).status, 200, `Basic mint ${i + 1} succeeds`)
   t.same(gw.app.passwords.stats(), { hashed: before.hashed + 3, remembered: before.remembered }, 'each one ran argon2')
+})
+
+t.test('a remembered password opens no socket while its client is blocked, nor after it changes', async (t) => {
+  const gw = await build(t, { LOG_LEVEL: 'warn', LOGIN_MAX_ATTEMPTS: '2' })
+  await gw.addUser('svc', 'service', 'svc-password-1')
+  const upgrade = (password: string) => connect(`${gw.wsUrl}/ws`, { headers: { authorization: gw.basic('svc', password) } })
+  const first = await upgrade('svc-password-1')
+  t.equal(first.kind, 'open', 'the right password opens a socket (and is remembered)')
+  if (first.kind === 'open') first.ws.close()
+  for (let i = 0; i < 2; i++) t.equal(outcome(await upgrade('not-the-password')), 401, `wrong password ${i + 1} answers 401`)
+  t.equal(outcome(await upgrade('svc-password-1')), 429, 'then even the remembered password answers 429 from this client')
+
+  const other = await build(t, { LOG_LEVEL: 'warn' })
+  await other.addUser('svc', 'service', 'svc-password-1')
+  const opened = await connect(`${other.wsUrl}/ws`, { headers: { authorization: other.basic('svc', 'svc-password-1') } })
+  t.equal(opened.kind, 'open', 'on another gateway the password opens a socket')
+  if (opened.kind === 'open') opened.ws.close()
+  const cli = openSqliteStore(other.dataDir)
+  t.teardown(() => cli.close())
+  await cli.setPassword('svc', await hashPassword('svc-password-2'))
+  const stale = await connect(`${other.wsUrl}/ws`, { headers: { authorization: other.basic('svc', 'svc-password-1') } })
+  t.equal(outcome(stale), 401, 'the remembered old password is refused on the upgrade once the CLI changed it')
 })
