@@ -49,30 +49,34 @@ export default fp(async (fastify) => {
   const tooMany = (until: number) =>
     Object.assign(new Errors.TooManyAttempts(), { retryAfter: Math.max(1, Math.ceil((until - Date.now()) / 1000)) })
 
-  /** True while `ip` is past the limit; forgets an expired block. */
-  const blocked = (ip: string): boolean => {
+  /** Until when `ip` is past the limit, or undefined when it is not (an expired block is forgotten). */
+  const blockFor = (ip: string): number | undefined => {
     const until = blockedUntil.get(ip)
-    if (until === undefined) return false
-    if (until > Date.now()) return true
+    if (until === undefined || until > Date.now()) return until
     blockedUntil.delete(ip)
-    return false
+    return undefined
   }
 
   const verified = new VerifiedPasswords(config.PASSWORD_CACHE_TTL * 1000)
   let hashed = 0
   let remembered = 0
 
+  /** True (and counted) when argon2 accepted `password` for `user` within PASSWORD_CACHE_TTL. */
+  const fromMemory = (user: User | undefined, password: string): boolean => {
+    if (!user || !verified.has(user, password)) return false
+    remembered++
+    return true
+  }
+
   // Warm the dummy hash now, so the first unknown-user check costs what every other check costs.
   await warmUpPasswords()
 
   fastify.decorate('passwords', {
     async check (request, username, password) {
-      if (blocked(request.ip)) throw tooMany(blockedUntil.get(request.ip)!)
+      const until = blockFor(request.ip)
+      if (until !== undefined) throw tooMany(until)
       const user = await fastify.users.get(username)
-      if (user && verified.has(user, password)) {
-        remembered++
-        return user
-      }
+      if (fromMemory(user, password)) return user!
       hashed++
       if (await verifyPassword(user?.passwordHash, password)) {
         verified.remember(user!, password)
@@ -81,19 +85,15 @@ export default fp(async (fastify) => {
       // `isAllowed` of createRateLimit only reports the allow-list; `remaining`/`isExceeded` carry the count.
       const verdict = await countFailure(request) as { remaining: number, ttl: number, isExceeded: boolean }
       if (verdict.isExceeded || verdict.remaining === 0) {
-        const blocked = Date.now() + Math.max(verdict.ttl, 1000)
-        blockedUntil.set(request.ip, blocked)
-        if (verdict.isExceeded) throw tooMany(blocked)
+        const blockedTill = Date.now() + Math.max(verdict.ttl, 1000)
+        blockedUntil.set(request.ip, blockedTill)
+        if (verdict.isExceeded) throw tooMany(blockedTill)
       }
       throw new Errors.BadCredentials()
     },
     remembered (ip, username, password) {
-      if (blocked(ip)) return undefined
-      return andThen(fastify.users.get(username), (user) => {
-        if (!user || !verified.has(user, password)) return undefined
-        remembered++
-        return user
-      })
+      if (blockFor(ip) !== undefined) return undefined
+      return andThen(fastify.users.get(username), (user) => fromMemory(user, password) ? user : undefined)
     },
     stats: () => ({ hashed, remembered })
   } satisfies PasswordChecker)

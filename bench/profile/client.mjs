@@ -6,6 +6,7 @@ export const PORT = 8555
 export const base = `http://127.0.0.1:${PORT}`
 
 const ADMIN = { username: 'admin', password: 'adminpass1' }
+const ADMIN_BASIC = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`
 
 /**
  * `n` single-use tokens, minted through POST /auth/token (200 in flight): with the admin's session
@@ -14,7 +15,7 @@ const ADMIN = { username: 'admin', password: 'adminpass1' }
  */
 export async function mintTokens (n, at = base, { basic = false } = {}) {
   const headers = basic
-    ? { authorization: `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`, 'content-type': 'application/json' }
+    ? { authorization: ADMIN_BASIC, 'content-type': 'application/json' }
     : { cookie: await sessionCookie(at), origin: at }
   const body = basic ? JSON.stringify({ user: ADMIN.username }) : undefined
   const tokens = []
@@ -44,7 +45,7 @@ const presenting = {
   subprotocol: (path, token) => [path, `Sec-WebSocket-Protocol: wsgate, wsgate.bearer.${token}\r\n`],
   cookie: (path, token) => [path, `Cookie: wsgate_token=${token}\r\n`],
   // The admin's own username:password (Basic), not single-use: the token goes unused.
-  password: (path) => [path, `Authorization: Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}\r\n`],
+  password: (path) => [path, `Authorization: ${ADMIN_BASIC}\r\n`],
   // The token follows in the first frame, once the 101 is in (`firstFrame`).
   'first-message': (path) => [path, '']
 }
