@@ -5,7 +5,7 @@
 // round the handshake scenario runs the servers side by side, taking turns chunk by chunk; all is
 // summarised as medians and in-round ratios in bench/results/latest.{json,md}.
 import { cfg } from './lib/config.mjs'
-import { cpuSnapshot, killAll, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
+import { cpuSnapshot, killAll, killAllOnExit, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
 import { NotAvailable, SERVERS, WSGATE_ENTRY, startServer } from './lib/servers.mjs'
 import { broadcast, echo, handshakes, hundredK, loopFloor, memory, variantsFor } from './lib/scenarios.mjs'
 import { machine, markdown, profileChanges, summarize, write } from './lib/report.mjs'
@@ -16,10 +16,7 @@ const t0 = Date.now()
 /** @param {string} msg */
 const log = (msg) => process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`)
 
-for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
-  process.once(sig, () => { log(`${sig}: stopping every child`); killAll(); process.exit(130) })
-}
-process.on('exit', killAll)
+killAllOnExit((sig) => log(`${sig}: stopping every child`))
 
 pinSelf()
 

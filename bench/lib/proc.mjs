@@ -103,6 +103,14 @@ export function killAll () {
   for (const child of children) { try { child.kill('SIGKILL') } catch {} }
 }
 
+/** Kills every child when this process exits, or stops it on SIGINT/SIGTERM (after `onSignal`). */
+export function killAllOnExit (onSignal = (/** @type {string} */ _sig) => {}) {
+  for (const sig of /** @type {const} */ (['SIGINT', 'SIGTERM'])) {
+    process.once(sig, () => { onSignal(sig); killAll(); process.exit(130) })
+  }
+  process.on('exit', killAll)
+}
+
 /** A free TCP port on 127.0.0.1. @returns {Promise<number>} */
 export function freePort () {
   return new Promise((resolve, reject) => {

@@ -7,7 +7,7 @@
 // included); the drivers' PROFILE=1 gives a CPU profile of the timed part alone.
 import { rmSync } from 'node:fs'
 import path from 'node:path'
-import { LOAD_CPU, REPO_DIR, SERVER_CPU, killAll, sleep, spawnNode, spawnProc } from '../lib/proc.mjs'
+import { LOAD_CPU, REPO_DIR, SERVER_CPU, killAllOnExit, sleep, spawnNode, spawnProc } from '../lib/proc.mjs'
 import { base, stopServer } from './client.mjs'
 
 const ZERO_X = '0x@6.0.0'
@@ -28,7 +28,7 @@ const profiled = spawnProc({
   cpu: SERVER_CPU
 })
 const exited = new Promise((resolve) => profiled.once('exit', resolve))
-process.once('SIGINT', () => { killAll(); process.exit(130) })
+killAllOnExit()
 
 // The first npx run downloads 0x (~30 s); the server is up once it answers.
 for (let waited = 0; !(await up()); waited += 250) {
