@@ -5,9 +5,7 @@
 // Each server gets WARMUP handshakes, a fresh mint, 2,000 more, then N timed; prints each server's
 // CPU per handshake (µs, user and kernel) and the second's ÷ the first's, then stops the wsgate ones.
 // A peer checks no token: it gets a random one of a wsgate token's length, so both parse as much.
-import crypto from 'node:crypto'
-import net from 'node:net'
-import { mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
+import { handshake, helloed, mintTokens, serverCpu, stopServer, stubTokens, upgraded } from './client.mjs'
 
 const N = Number(process.argv[2] ?? 8000)
 const WARMUP = Number(process.env.WARMUP ?? 3000)
@@ -18,7 +16,6 @@ const servers = (process.env.SERVERS ?? '8555:hello,8556:101').split(',').map((s
   return { port: Number(port), at: `http://127.0.0.1:${port}`, peer, ready: peer ? upgraded : helloed, tokens: [], used: 0 }
 })
 
-const fakeTokens = (n) => Array.from({ length: n }, () => crypto.randomBytes(180).toString('base64url'))
 /** CPU so far in µs: wsgate's profile server at /__cpu, a peer in its /stats. */
 async function cpuOf (srv) {
   if (!srv.peer) return serverCpu(srv.at)
@@ -26,19 +23,7 @@ async function cpuOf (srv) {
   return { us: cpu.user + cpu.system, user: cpu.user, system: cpu.system }
 }
 
-function upgraded (buf) { return buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n') }
-function helloed (buf) { return buf.includes('"hello"') }
-
-const one = (srv) => new Promise((resolve, reject) => {
-  const token = srv.tokens[srv.used++]
-  const s = net.connect(srv.port, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
-  let buf = ''
-  s.on('data', (d) => {
-    buf += d.toString('latin1')
-    if (srv.ready(buf)) { s.destroy(); resolve() } else if (buf.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(`${srv.port}: ${buf.slice(0, 40)}`)) }
-  })
-  s.on('error', reject)
-})
+const one = (srv) => handshake(srv.port, srv.tokens[srv.used++], { ready: srv.ready, frame: null })
 
 /** `perServer` handshakes to each server, 50 in flight, alternating servers handshake by handshake. */
 async function drive (perServer) {
@@ -48,7 +33,7 @@ async function drive (perServer) {
 }
 
 async function mintAll (n) {
-  for (const srv of servers) { srv.tokens = srv.peer ? fakeTokens(n) : await mintTokens(n, srv.at); srv.used = 0 }
+  for (const srv of servers) { srv.tokens = srv.peer ? stubTokens(n) : await mintTokens(n, srv.at); srv.used = 0 }
 }
 
 await mintAll(WARMUP)

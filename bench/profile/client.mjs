@@ -1,6 +1,7 @@
 // What the profiling scripts share: the profile server's address, token minting through the admin's
 // session, a raw WebSocket upgrade request, masked client frames, and the server's CPU counters.
 import crypto from 'node:crypto'
+import net from 'node:net'
 
 export const PORT = 8555
 export const base = `http://127.0.0.1:${PORT}`
@@ -61,6 +62,32 @@ export function upgradeRequest (path, token, method = METHOD) {
   return `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${PORT}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n${header}\r\n`
 }
+
+/** The `101` and the rest of its head are in. */
+export const upgraded = (received) => received.startsWith('HTTP/1.1 101') && received.includes('\r\n\r\n')
+
+/** wsgate's hello is in. */
+export const helloed = (received) => received.includes('"hello"')
+
+/** Tokens for a bench peer, which checks none: random, of a wsgate token's length, so both parse as much. */
+export const stubTokens = (n) => Array.from({ length: n }, () => crypto.randomBytes(180).toString('base64url'))
+
+/**
+ * One handshake to 127.0.0.1:`port` with `token` (as METHOD presents it), resolved once `ready` holds
+ * for what came back, rejected on a 4xx; the socket is destroyed either way. `frame` goes once the
+ * `101` is in (default: the token frame for first-message; null for none).
+ */
+export const handshake = (port, token, { ready = helloed, frame = firstFrame(token) } = {}) => new Promise((resolve, reject) => {
+  const s = net.connect(port, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
+  let received = ''
+  let toSend = frame
+  s.on('data', (d) => {
+    received += d.toString('latin1')
+    if (toSend && upgraded(received)) { s.write(toSend); toSend = null }
+    if (ready(received)) { s.destroy(); resolve() } else if (received.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(`${port}: ${received.slice(0, 40)}`)) }
+  })
+  s.on('error', reject)
+})
 
 /** A masked client text frame (payload under 64 KiB). */
 export function clientFrame (text) {

@@ -6,30 +6,18 @@
 // AFTER_MINT=W mints the measured tokens only after the warm-up, then runs W more unmeasured
 // handshakes, as the bench does for each method: the CPU split (main thread, V8's helper threads)
 // shows what re-optimising the upgrade path after a burst of HTTP requests costs.
-import net from 'node:net'
-import { PORT, base, firstFrame, mintTokens, serverCpu, stopServer, upgradeRequest } from './client.mjs'
+import { PORT, base, handshake, helloed, mintTokens, serverCpu, stopServer, upgraded } from './client.mjs'
 
 const N = Number(process.argv[2] ?? 5000)
 const profile = process.env.PROFILE === '1'
 const alloc = process.env.ALLOC === '1'
-const upgraded = (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n')
-const connected = process.env.UNTIL101 ? upgraded : (buf) => buf.includes('"hello"')
+const connected = process.env.UNTIL101 ? upgraded : helloed
 // The first handshakes run cold (JIT, caches): they open the run but are not measured.
 const WARMUP = Number(process.env.WARMUP ?? 1000)
 const AFTER_MINT = process.env.AFTER_MINT === undefined ? undefined : Number(process.env.AFTER_MINT)
 let tokens = await mintTokens(WARMUP + (AFTER_MINT === undefined ? N : 0))
 
-const one = (token) => new Promise((resolve, reject) => {
-  const s = net.connect(PORT, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
-  let buf = ''
-  let frame = firstFrame(token)
-  s.on('data', (d) => {
-    buf += d.toString('latin1')
-    if (frame && upgraded(buf)) { s.write(frame); frame = undefined }
-    if (connected(buf)) { s.destroy(); resolve() } else if (buf.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(buf.slice(0, 40))) }
-  })
-  s.on('error', reject)
-})
+const one = (token) => handshake(PORT, token, { ready: connected })
 
 let next = 0
 const run = (until) => Promise.all(Array.from({ length: 50 }, async () => { while (next < until) await one(tokens[next++]) }))

@@ -12,12 +12,10 @@
 // UNTIL101=1 counts a wsgate connection at its 101 instead of its hello; METHOD as in client.mjs
 // (first-message included).
 import { execFileSync, spawn } from 'node:child_process'
-import crypto from 'node:crypto'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { firstFrame, mintTokens, upgradeRequest } from './client.mjs'
+import { handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
 
 const kind = process.argv[2] ?? 'wsgate'
 const N = Number(process.argv[3] ?? 2000)
@@ -49,22 +47,9 @@ async function up () {
   throw new Error(`the server under valgrind did not come up:\n${stderr.slice(-2000)}`)
 }
 
-const upgraded = (buf) => buf.startsWith('HTTP/1.1 101') && buf.includes('\r\n\r\n')
-const ready = peer || process.env.UNTIL101 ? upgraded : (buf) => buf.includes('"hello"')
-// A peer checks no token: it gets a random one of a wsgate token's length, so both parse as much.
-const tokens = (n) => peer ? Array.from({ length: n }, () => crypto.randomBytes(180).toString('base64url')) : mintTokens(n, at)
-
-const one = (token) => new Promise((resolve, reject) => {
-  const s = net.connect(port, '127.0.0.1', () => s.write(upgradeRequest('/ws', token)))
-  let buf = ''
-  let frame = peer ? undefined : firstFrame(token)
-  s.on('data', (d) => {
-    buf += d.toString('latin1')
-    if (frame && upgraded(buf)) { s.write(frame); frame = undefined }
-    if (ready(buf)) { s.destroy(); resolve() } else if (buf.startsWith('HTTP/1.1 4')) { s.destroy(); reject(new Error(buf.slice(0, 40))) }
-  })
-  s.on('error', reject)
-})
+const ready = peer || process.env.UNTIL101 ? upgraded : helloed
+const tokens = (n) => peer ? stubTokens(n) : mintTokens(n, at)
+const one = (token) => handshake(port, token, { ready, frame: peer ? null : undefined })
 const drive = async (list) => {
   let i = 0
   await Promise.all(Array.from({ length: 20 }, async () => { while (i < list.length) await one(list[i++]) }))
