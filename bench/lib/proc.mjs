@@ -41,10 +41,10 @@ export const pinning = Boolean(tools.taskset) && tools.cpus >= 2 && !process.env
 export const SERVER_CPU = 0
 export const LOAD_CPU = Math.min(1, tools.cpus - 1)
 
-/** Pins this (orchestrator) process to the load CPU, so it never competes with the servers. */
+/** Pins this (orchestrator) process, every thread of it (-a), to the load CPU, so it never competes with the servers. */
 export function pinSelf () {
   if (!pinning || !tools.taskset) return
-  try { execFileSync(tools.taskset, ['-pc', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' }) } catch {}
+  try { execFileSync(tools.taskset, ['-a', '-pc', String(LOAD_CPU), String(process.pid)], { stdio: 'ignore' }) } catch {}
 }
 
 /** @type {Set<import('node:child_process').ChildProcess>} */
