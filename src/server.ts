@@ -1,4 +1,5 @@
 // The wsgate process: reads the configuration, serves the app, shuts down gracefully.
+import './gc-settings.js'
 import 'dotenv/config'
 import Fastify, { type FastifyInstance } from 'fastify'
 import closeWithGrace from 'close-with-grace'

@@ -5,6 +5,8 @@
 // with ALLOC_MINOR=0 only what outlived a young-generation collection, i.e. what gets promoted),
 // /__cpu (the process's CPU time, the main thread's share and the GC pauses so far), /__loop/start and /__loop/read (the
 // longest event-loop stop in between), and /__exit.
+// First, as in src/server.ts: the process's V8 settings.
+import '../../dist/src/gc-settings.js'
 import { readFileSync, writeFileSync, rmSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks'
