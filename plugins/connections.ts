@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import { CloseCode, CloseReason } from '../src/errors.js'
+import { SlotList } from '../src/ws/slot-list.js'
 import type { RequestUser } from '../src/auth/request-user.js'
 
 export interface Connection {
@@ -35,24 +36,27 @@ declare module 'fastify' {
 const kConnection = Symbol('wsgate.connection')
 type Registered = WebSocket & { [kConnection]?: Connection }
 
+/** Adds `by` to `key`'s count, dropping the key at zero. */
+function count (counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by
+  if (n === 0) counts.delete(key)
+  else counts.set(key, n)
+}
+
 export default fp(async (fastify) => {
-  const byUser = new Map<string, Set<Connection>>()
-  let size = 0
+  // Connections in a SlotList, not per-user Sets: a closed socket must not outlive a scavenge
+  // (src/ws/slot-list.ts). Finding a user's sockets walks them all, which only a revocation does.
+  const all = new SlotList<Connection>()
   let nextId = 1
-  // Kept as sockets come and go, so the metrics sample reads it without walking every socket.
+  // Kept as sockets come and go: a per-user cap check and the metrics sample read them without a walk.
+  const perUser = new Map<string, number>()
   const perMethod = new Map<string, number>()
-  const countMethod = (method: string, by: number) => {
-    const n = (perMethod.get(method) ?? 0) + by
-    if (n === 0) perMethod.delete(method)
-    else perMethod.set(method, n)
-  }
 
   const closeUser = (user: string, code: CloseCode, openedBefore = Infinity): number => {
-    const set = byUser.get(user)
-    if (!set) return 0
+    if (!perUser.has(user)) return 0
     let closed = 0
-    for (const conn of set) {
-      if (conn.since > openedBefore) continue
+    for (const conn of all) {
+      if (conn.user.name !== user || conn.since > openedBefore) continue
       conn.socket.close(code, CloseReason[code])
       closed++
     }
@@ -62,34 +66,30 @@ export default fp(async (fastify) => {
   const registry: ConnectionRegistry = {
     add (socket: Registered, user) {
       const conn: Connection = { id: nextId++, socket, user, since: Date.now(), expiresAt: user.expiresAt }
-      let set = byUser.get(user.name)
-      if (!set) byUser.set(user.name, set = new Set())
-      set.add(conn)
+      all.add(conn)
       socket[kConnection] = conn
-      size++
-      countMethod(user.method, 1)
+      count(perUser, user.name, 1)
+      count(perMethod, user.method, 1)
       return conn
     },
     remove (conn) {
-      const set = byUser.get(conn.user.name)
-      if (!set?.delete(conn)) return
-      size--
-      countMethod(conn.user.method, -1)
-      if (set.size === 0) byUser.delete(conn.user.name)
+      if (!all.delete(conn)) return
+      count(perUser, conn.user.name, -1)
+      count(perMethod, conn.user.method, -1)
     },
-    get size () { return size },
+    get size () { return all.size },
     of (socket) { return (socket as Registered)[kConnection] },
-    countFor (user) { return byUser.get(user)?.size ?? 0 },
+    countFor (user) { return perUser.get(user) ?? 0 },
     byMethod () { return Object.fromEntries(perMethod) },
     newest (k) {
       // Ids grow with every connection, so the newest are those above some id: one pass collects the
       // live ones among the last few ids opened, widening the window only when too many have closed.
       // Sorting all of them took 6.5-11 ms of the event loop per metrics sample at 19,000 sockets.
       if (k <= 0) return []
+      const conns = all.snapshot()
       for (let window = 2 * k; ; window *= 4) {
         const after = nextId - 1 - window
-        const found: Connection[] = []
-        for (const set of byUser.values()) for (const conn of set) if (conn.id > after) found.push(conn)
+        const found = conns.filter((conn) => conn.id > after)
         if (found.length >= k || after <= 0) return found.sort((a, b) => b.id - a.id).slice(0, k)
       }
     },
@@ -105,9 +105,7 @@ export default fp(async (fastify) => {
   // Connections carry their credential's expiry; an expired one closes with 3000 (a refresh extends it).
   const sweep = setInterval(() => {
     const now = Date.now()
-    for (const set of byUser.values()) {
-      for (const c of set) if (c.expiresAt !== null && c.expiresAt <= now) c.socket.close(CloseCode.Unauthorized, 'token expired')
-    }
+    for (const c of all) if (c.expiresAt !== null && c.expiresAt <= now) c.socket.close(CloseCode.Unauthorized, 'token expired')
   }, 250)
   fastify.addHook('onClose', async () => { clearInterval(sweep) })
 }, { name: 'connections', fastify: '5.x', dependencies: ['bus'] })

@@ -9,6 +9,7 @@ import { SLOW_CONSUMER } from '../src/channels/hub.js'
 import { sendText } from '../src/channels/wire.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 import { inSlices } from '../src/slices.js'
+import { SlotList } from '../src/ws/slot-list.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 
 export const RATE_EXCEEDED = 'message rate exceeded'
@@ -20,6 +21,8 @@ declare module 'fastify' {
     sendOrDrop (socket: WebSocket, data: string | Buffer): boolean
     /** Closes every WebSocket with `code`; resolves once all are closed, terminating those still open after `graceMs`. */
     drainWebSockets (code: CloseCode, graceMs: number): Promise<void>
+    /** Every upgraded WebSocket not yet closed, pending or authenticated (ws's own tracking is off: plugins/websocket.ts). */
+    webSockets: { readonly size: number, snapshot (): WebSocket[] }
   }
 }
 
@@ -127,9 +130,15 @@ export default fp(async (fastify) => {
     if (state) state.alive = true
   }
 
+  const open = new SlotList<WebSocket>()
+  function forget (this: WebSocket) { open.delete(this) }
+  fastify.decorate('webSockets', open)
+
   wss.on('connection', (socket: Stated) => {
     socket[kState] = { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) }
     socket.on('pong', onPong)
+    open.add(socket)
+    socket.on('close', forget)
     guardEmit(socket, guard)
   })
 
@@ -163,9 +172,15 @@ export default fp(async (fastify) => {
   let walk: ReturnType<typeof inSlices> | undefined
   const heartbeat = setInterval(() => {
     if (walk) return
-    walk = inSlices([...wss.clients], beatOne)
+    walk = inSlices(open.snapshot(), beatOne)
     void walk.done.then(() => { walk = undefined })
   }, config.HEARTBEAT_INTERVAL * 1000).unref()
+  // What @fastify/websocket's own preClose does for the sockets ws tracks: close each, so closing the
+  // app does not wait on them (a graceful shutdown drains them first: drainWebSockets).
+  fastify.addHook('preClose', (done) => {
+    for (const socket of open) socket.close()
+    done()
+  })
   fastify.addHook('onClose', async () => {
     clearInterval(heartbeat)
     walk?.stop()
@@ -183,7 +198,7 @@ export default fp(async (fastify) => {
   })
 
   fastify.decorate('drainWebSockets', async (code: CloseCode, graceMs: number): Promise<void> => {
-    const sockets = [...wss.clients]
+    const sockets = open.snapshot()
     if (sockets.length === 0) return
     await new Promise<void>((resolve) => {
       let left = sockets.length

@@ -60,7 +60,9 @@ export default fp(async (fastify) => {
     options: {
       maxPayload: config.MAX_MESSAGE_BYTES,
       perMessageDeflate: false,
-      clientTracking: true,
+      // ws's Set of clients kept every closed socket through the scavenges; plugins/limits.ts keeps the
+      // open sockets in a SlotList instead (fastify.webSockets).
+      clientTracking: false,
       handleProtocols: (offered: Set<string>) => selectSubprotocol(offered)
     },
     errorHandler (err, socket, request) { handleSocketError(request.log, err, socket) }

@@ -56,6 +56,8 @@ export function writeToTcp (socket: Socket, data: Buffer): void {
     return
   }
   if (binding.streamBaseState[binding.kLastWriteWasAsync] === 0) {
+    // Kept for the next write, without this socket's handle: a spare must not keep a closed socket alive.
+    req.handle = undefined
     spare = req
     return
   }

@@ -18,7 +18,7 @@ function tokens (gw: TestApp, user = 'admin') {
   return source
 }
 
-const closeAll = (gw: TestApp) => { for (const client of gw.app.websocketServer.clients) client.terminate() }
+const closeAll = (gw: TestApp) => { for (const client of gw.app.webSockets.snapshot()) client.terminate() }
 
 t.test('gatewayUrl and httpOrigin turn an origin into the /ws URL and back', async (t) => {
   t.equal(gatewayUrl('https://gw.example.com').href, 'wss://gw.example.com/ws', 'an https origin becomes wss://…/ws')

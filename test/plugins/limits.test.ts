@@ -170,6 +170,33 @@ t.test('a slow consumer is closed once its send buffer passes the limit', async 
   t.notOk(fastify.sendOrDrop(ws as never, 'x'), 'sendOrDrop refuses a socket that is not open')
 })
 
+t.test('webSockets lists every open socket, pending ones too, and drops each once it closed', async (t) => {
+  const { wsUrl, fastify } = await serve(t, {}, echoRoute)
+  const first = await open(`${wsUrl}/echo`)
+  const second = await open(`${wsUrl}/echo`)
+  const mute = await rawUpgrade(`${wsUrl}/echo`)
+  t.equal(fastify.webSockets.size, 3, 'three upgraded sockets are listed')
+  first.close()
+  await closed(first)
+  for (let i = 0; i < 100 && fastify.webSockets.size !== 2; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(fastify.webSockets.size, 2, 'a closed socket leaves the list')
+  t.equal(fastify.webSockets.snapshot().length, 2, 'the snapshot holds the two still open')
+  second.terminate()
+  mute.socket.destroy()
+  for (let i = 0; i < 100 && fastify.webSockets.size !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(fastify.webSockets.size, 0, 'sockets cut without a close frame leave it too')
+})
+
+t.test('closing the app closes every open socket instead of waiting on it', async (t) => {
+  const { wsUrl, fastify } = await serve(t, {}, echoRoute)
+  const ws = await open(`${wsUrl}/echo`)
+  const wasClosed = closed(ws)
+  await fastify.close()
+  t.equal((await wasClosed).code, 1005, 'the client got a close frame without a code, as @fastify/websocket sends on close')
+  for (let i = 0; i < 100 && fastify.webSockets.size !== 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(fastify.webSockets.size, 0, 'no socket is left')
+})
+
 t.test('drainWebSockets closes every socket with the code and cuts those that do not answer', async (t) => {
   const { wsUrl, fastify } = await serve(t, {}, echoRoute)
   const polite = await open(`${wsUrl}/echo`)
@@ -178,7 +205,7 @@ t.test('drainWebSockets closes every socket with the code and cuts those that do
   await fastify.drainWebSockets(CloseCode.GoingAway, 300)
   t.same(await politeClosed, { code: CloseCode.GoingAway, reason: 'server going away' }, 'a client that answers gets 1001')
   t.equal((await mute.closed).code, CloseCode.GoingAway, 'the mute client was sent 1001 too')
-  t.equal(fastify.websocketServer.clients.size, 0, 'no socket is left once the drain resolves')
+  t.equal(fastify.webSockets.size, 0, 'no socket is left once the drain resolves')
 })
 
 t.test('nothing a client sends after the server started closing reaches the handler', async (t) => {
