@@ -1,6 +1,7 @@
 // Per-socket limits on every upgraded WebSocket, pending or authenticated: a throwing listener closes
 // only its own socket (1011), a message-rate token bucket (1008), the slow-consumer cut-off (1013), and
 // one heartbeat timer per instance that pings every socket and terminates those that missed the last ping.
+// It also keeps the list of open sockets (`fastify.webSockets`), for the heartbeat, the drain and closing.
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
