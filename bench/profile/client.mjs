@@ -6,6 +6,9 @@ import net from 'node:net'
 export const PORT = 8555
 export const base = `http://127.0.0.1:${PORT}`
 
+/** The servers a profiling script can start by name, as paths from the repository's root: wsgate's profile server and the bench's peers. */
+export const SERVER_SCRIPTS = { wsgate: 'bench/profile/server.mjs', 'fastify-ws': 'bench/peers/fastify-ws.mjs', 'raw-ws': 'bench/peers/raw-ws.mjs' }
+
 const ADMIN = { username: 'admin', password: 'adminpass1' }
 const ADMIN_BASIC = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`
 

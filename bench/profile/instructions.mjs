@@ -16,14 +16,13 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SERVER_CPU, killAllOnExit, sleep, spawnProc } from '../lib/proc.mjs'
-import { firstFrame, handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
+import { SERVER_SCRIPTS, firstFrame, handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
 
 const kind = process.argv[2] ?? 'wsgate'
 const N = Number(process.argv[3] ?? 2000)
 const WARMUP = Number(process.env.WARMUP ?? 1500)
 const AFTER = Number(process.env.AFTER ?? 2000)
-const scripts = { wsgate: 'bench/profile/server.mjs', 'fastify-ws': 'bench/peers/fastify-ws.mjs', 'raw-ws': 'bench/peers/raw-ws.mjs' }
-if (!scripts[kind]) throw new Error(`server must be one of ${Object.keys(scripts).join(', ')}`)
+if (!SERVER_SCRIPTS[kind]) throw new Error(`server must be one of ${Object.keys(SERVER_SCRIPTS).join(', ')}`)
 const peer = kind !== 'wsgate'
 const port = 8555
 const at = `http://127.0.0.1:${port}`
@@ -33,7 +32,7 @@ if (await up()) throw new Error(`something already answers on ${at}: stop it fir
 const out = mkdtempSync(join(tmpdir(), 'wsgate-callgrind-'))
 const server = spawnProc({
   cmd: 'valgrind',
-  args: ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(out, 'cg.out')}`, process.execPath, '--expose-gc', scripts[kind]],
+  args: ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(out, 'cg.out')}`, process.execPath, '--expose-gc', SERVER_SCRIPTS[kind]],
   cpu: SERVER_CPU,
   env: { PORT: String(port) }
 })

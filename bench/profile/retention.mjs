@@ -6,11 +6,11 @@
 //   taskset -c 1 node bench/profile/retention.mjs [server] [N]
 // server: wsgate, fastify-ws, raw-ws (the bench's), or a minimal one to compare with: net (answers and
 // closes, no HTTP), ws (a bare ws server, clientTracking on), ws-untracked (off), ws-set / ws-array (off,
-// and the sockets kept in a Set or in an array until they close). Runs WARMUP handshakes, then (wsgate)
+// and the sockets kept in a Set, or in wsgate's SlotList, until they close). Runs WARMUP handshakes, then (wsgate)
 // mints AFTER + N tokens, runs AFTER more, then measures N, C in flight.
 import net from 'node:net'
 import { SERVER_CPU, killAllOnExit, sleep, spawnProc } from '../lib/proc.mjs'
-import { handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
+import { SERVER_SCRIPTS, handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
 
 const MINIMAL = ['net', 'ws', 'ws-untracked', 'ws-set', 'ws-array']
 
@@ -30,19 +30,13 @@ async function serveMinimal (kind, port) {
   const http = await import('node:http')
   const { WebSocketServer } = await import('ws')
   const wss = new WebSocketServer({ noServer: true, clientTracking: kind === 'ws' })
+  // ws-array keeps them in the gateway's own SlotList (an array with swap-remove; built: npm run build).
+  const { SlotList } = await import('../../dist/src/ws/slot-list.js')
   const set = new Set()
-  /** @type {any[]} */
-  const list = []
+  const list = new SlotList()
   const keep = {
     'ws-set': (/** @type {any} */ ws) => { set.add(ws); ws.on('close', () => set.delete(ws)) },
-    // Swap-remove: the last socket takes the closed one's place, so no slot keeps a closed socket.
-    'ws-array': (/** @type {any} */ ws) => {
-      ws.at = list.push(ws) - 1
-      ws.on('close', () => {
-        const last = list.pop()
-        if (last !== ws) { list[ws.at] = last; last.at = ws.at }
-      })
-    }
+    'ws-array': (/** @type {any} */ ws) => { list.add(ws); ws.on('close', () => list.delete(ws)) }
   }[kind]
   const server = http.createServer()
   server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => {
@@ -53,8 +47,7 @@ async function serveMinimal (kind, port) {
 }
 
 async function measure (kind, N) {
-  const scripts = { wsgate: 'bench/profile/server.mjs', 'fastify-ws': 'bench/peers/fastify-ws.mjs', 'raw-ws': 'bench/peers/raw-ws.mjs' }
-  if (!scripts[kind] && !MINIMAL.includes(kind)) throw new Error(`server must be one of ${[...Object.keys(scripts), ...MINIMAL].join(', ')}`)
+  if (!SERVER_SCRIPTS[kind] && !MINIMAL.includes(kind)) throw new Error(`server must be one of ${[...Object.keys(SERVER_SCRIPTS), ...MINIMAL].join(', ')}`)
   const WARMUP = Number(process.env.WARMUP ?? 3000)
   const AFTER = Number(process.env.AFTER ?? 2000)
   const C = Number(process.env.C ?? 50)
@@ -65,7 +58,7 @@ async function measure (kind, N) {
   })
   if (await answers()) throw new Error(`something already answers on port ${port}: stop it first`)
 
-  const args = scripts[kind] ? [scripts[kind]] : [new URL(import.meta.url).pathname, '--serve', kind]
+  const args = SERVER_SCRIPTS[kind] ? [SERVER_SCRIPTS[kind]] : [new URL(import.meta.url).pathname, '--serve', kind]
   const server = spawnProc({ cmd: process.execPath, args: ['--expose-gc', '--trace-gc-nvp', ...args], cpu: SERVER_CPU, env: { PORT: String(port) } })
   killAllOnExit()
   // Every scavenge the server reports, and whether it fell in the measured part.
