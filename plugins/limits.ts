@@ -1,7 +1,6 @@
 // Per-socket limits on every upgraded WebSocket, pending or authenticated: a throwing listener closes
 // only its own socket (1011), a message-rate token bucket (1008), the slow-consumer cut-off (1013), and
 // one heartbeat timer per instance that pings every socket and terminates those that missed the last ping.
-// It also keeps the list of open sockets (`fastify.webSockets`), for the heartbeat, the drain and closing.
 import { EventEmitter } from 'node:events'
 import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
@@ -10,7 +9,6 @@ import { SLOW_CONSUMER } from '../src/channels/hub.js'
 import { sendText } from '../src/channels/wire.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 import { inSlices } from '../src/slices.js'
-import { SlotList } from '../src/ws/slot-list.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 
 export const RATE_EXCEEDED = 'message rate exceeded'
@@ -22,8 +20,6 @@ declare module 'fastify' {
     sendOrDrop (socket: WebSocket, data: string | Buffer): boolean
     /** Closes every WebSocket with `code`; resolves once all are closed, terminating those still open after `graceMs`. */
     drainWebSockets (code: CloseCode, graceMs: number): Promise<void>
-    /** Every upgraded WebSocket not yet closed, pending or authenticated (ws's own tracking is off: plugins/websocket.ts). */
-    webSockets: { readonly size: number, snapshot (): WebSocket[] }
   }
 }
 
@@ -131,15 +127,9 @@ export default fp(async (fastify) => {
     if (state) state.alive = true
   }
 
-  const open = new SlotList<WebSocket>()
-  function forget (this: WebSocket) { open.delete(this) }
-  fastify.decorate('webSockets', open)
-
   wss.on('connection', (socket: Stated) => {
     socket[kState] = { alive: true, slow: false, bucket: new TokenBucket(config.MESSAGE_RATE) }
     socket.on('pong', onPong)
-    open.add(socket)
-    socket.on('close', forget)
     guardEmit(socket, guard)
   })
 
@@ -173,15 +163,9 @@ export default fp(async (fastify) => {
   let walk: ReturnType<typeof inSlices> | undefined
   const heartbeat = setInterval(() => {
     if (walk) return
-    walk = inSlices(open.snapshot(), beatOne)
+    walk = inSlices(fastify.webSockets.snapshot(), beatOne)
     void walk.done.then(() => { walk = undefined })
   }, config.HEARTBEAT_INTERVAL * 1000).unref()
-  // What @fastify/websocket's own preClose does for the sockets ws tracks: close each, so closing the
-  // app does not wait on them (a graceful shutdown drains them first: drainWebSockets).
-  fastify.addHook('preClose', (done) => {
-    for (const socket of open) socket.close()
-    done()
-  })
   fastify.addHook('onClose', async () => {
     clearInterval(heartbeat)
     walk?.stop()
@@ -199,7 +183,7 @@ export default fp(async (fastify) => {
   })
 
   fastify.decorate('drainWebSockets', async (code: CloseCode, graceMs: number): Promise<void> => {
-    const sockets = open.snapshot()
+    const sockets = fastify.webSockets.snapshot()
     if (sockets.length === 0) return
     await new Promise<void>((resolve) => {
       let left = sockets.length

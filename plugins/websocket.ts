@@ -1,5 +1,6 @@
 // @fastify/websocket with wsgate's limits. Every WebSocket route's handler is wrapped by the auth gate
 // (when present), so it runs only for authenticated sockets; a plain GET on such a route gets 426.
+// It keeps the list of open sockets (`fastify.webSockets`) that ws would otherwise keep in a Set.
 import fp from 'fastify-plugin'
 import websocket from '@fastify/websocket'
 import type { Writable } from 'node:stream'
@@ -8,8 +9,16 @@ import type { WebSocket } from 'ws'
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { selectSubprotocol } from '../src/auth/extractors/subprotocol.js'
 import { CloseCode, CloseReason, Errors } from '../src/errors.js'
+import { SlotList } from '../src/ws/slot-list.js'
 
 export type WebSocketHandler = (socket: WebSocket, request: FastifyRequest) => void | Promise<void>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every upgraded WebSocket not yet closed, pending or authenticated, in place of ws's own `clients`. */
+    webSockets: { readonly size: number, snapshot (): WebSocket[] }
+  }
+}
 
 /** A WebSocket route reached without an upgrade: say so, as RFC 9110 asks, instead of a bare 404. */
 function upgradeRequired (_request: FastifyRequest, reply: FastifyReply): never {
@@ -60,11 +69,24 @@ export default fp(async (fastify) => {
     options: {
       maxPayload: config.MAX_MESSAGE_BYTES,
       perMessageDeflate: false,
-      // ws's Set of clients kept every closed socket through the scavenges; plugins/limits.ts keeps the
-      // open sockets in a SlotList instead (fastify.webSockets).
+      // ws's Set of clients kept every closed socket through the scavenges: fastify.webSockets instead.
       clientTracking: false,
       handleProtocols: (offered: Set<string>) => selectSubprotocol(offered)
     },
     errorHandler (err, socket, request) { handleSocketError(request.log, err, socket) }
+  })
+
+  const open = new SlotList<WebSocket>()
+  function forget (this: WebSocket) { open.delete(this) }
+  fastify.decorate('webSockets', open)
+  fastify.websocketServer.on('connection', (socket: WebSocket) => {
+    open.add(socket)
+    socket.on('close', forget)
+  })
+  // What @fastify/websocket's own preClose does for the sockets ws tracks: close each, so closing the
+  // app does not wait on them (a graceful shutdown drains them first: drainWebSockets).
+  fastify.addHook('preClose', (done) => {
+    for (const socket of open) socket.close()
+    done()
   })
 }, { name: 'websocket', fastify: '5.x', dependencies: ['config'] })
