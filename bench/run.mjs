@@ -2,12 +2,13 @@
 // `npm run bench`: measures wsgate against a raw `ws` server, Fastify + @fastify/websocket
 // without auth, and Socket.IO 4 with JWT middleware. Each server runs as its own process
 // (pinned to CPU 0), driven by lean load processes (CPU 1); rounds are interleaved, and within a
-// round the handshake scenario runs the servers side by side, taking turns chunk by chunk; all is
-// summarised as medians and in-round ratios in bench/results/latest.{json,md}.
+// round the handshake and broadcast scenarios run the servers side by side, taking turns chunk by
+// chunk or message by message; all is summarised as medians and in-round ratios in
+// bench/results/latest.{json,md}.
 import { cfg } from './lib/config.mjs'
 import { cpuSnapshot, killAll, killAllOnExit, otherCpuPct, pinSelf, pinning, tools } from './lib/proc.mjs'
 import { NotAvailable, SERVERS, WSGATE_ENTRY, startServer } from './lib/servers.mjs'
-import { broadcast, echo, handshakes, hundredK, loopFloor, memory, variantsFor } from './lib/scenarios.mjs'
+import { broadcasts, echo, handshakes, hundredK, loopFloor, memory, variantsFor } from './lib/scenarios.mjs'
 import { machine, markdown, profileChanges, summarize, write } from './lib/report.mjs'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
@@ -41,7 +42,6 @@ const plan = cfg.scenarios.flatMap((s) => {
  */
 function runScenario (scenario, srv, round) {
   if (scenario.startsWith('memory:')) return memory(srv, cfg, Number(scenario.split(':')[1]))
-  if (scenario.startsWith('broadcast:')) return broadcast(srv, cfg, Number(scenario.split(':')[1]))
   return echo(srv, cfg)
 }
 
@@ -75,11 +75,12 @@ function record (got, round, scenario, other) {
 }
 
 /**
- * The handshake scenario of one round: every server started side by side, taking turns chunk by chunk
- * (scenarios.mjs `handshakes`); a server that does not start gets n/a rows.
- * @param {import('./lib/servers.mjs').ServerKey[]} order @param {number} round
+ * One round of a scenario that runs every server side by side (scenarios.mjs `handshakes`, which take
+ * turns chunk by chunk, and `broadcasts`, message by message); a server that does not start gets n/a rows.
+ * @param {import('./lib/servers.mjs').ServerKey[]} order @param {number} round @param {string} scenario
+ * @param {(running: import('./lib/servers.mjs').ServerHandle[]) => Promise<import('./lib/scenarios.mjs').Entry[]>} run
  */
-async function handshakeRound (order, round) {
+async function sideBySideRound (order, round, scenario, run) {
   const started = Date.now()
   const cpu0 = cpuSnapshot()
   /** @type {import('./lib/servers.mjs').ServerHandle[]} */
@@ -92,21 +93,21 @@ async function handshakeRound (order, round) {
         running.push(await startServer(key))
       } catch (err) {
         const reason = err instanceof NotAvailable ? err.message : `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
-        if (!(err instanceof NotAvailable)) log(`${SERVERS[key].label} handshake: ${/** @type {Error} */ (err).stack}`)
-        got.push(...notMeasured('handshake', key, reason))
+        if (!(err instanceof NotAvailable)) log(`${SERVERS[key].label} ${scenario}: ${/** @type {Error} */ (err).stack}`)
+        got.push(...notMeasured(scenario, key, reason))
       }
     }
-    got.push(...await handshakes(running, cfg, round))
+    got.push(...await run(running))
     for (const srv of running) for (const n of srv.notes) runNotes.push(`${srv.label}: ${n}`)
   } catch (err) {
-    log(`handshake: ${/** @type {Error} */ (err).stack}`)
+    log(`${scenario}: ${/** @type {Error} */ (err).stack}`)
     const reason = `error: ${/** @type {Error} */ (err).message.split('\n')[0]}`
-    for (const key of order) if (!got.some((e) => e.server === key)) got.push(...notMeasured('handshake', key, reason))
+    for (const key of order) if (!got.some((e) => e.server === key)) got.push(...notMeasured(scenario, key, reason))
   } finally {
     await Promise.all(running.map((srv) => srv.stop()))
   }
   const other = otherCpuPct(cpu0, cpuSnapshot())
-  record(got, round, 'handshake', other)
+  record(got, round, scenario, other)
   log(`  (${((Date.now() - started) / 1000).toFixed(1)} s; other processes used ${other === null ? '?' : other.toFixed(0)} % of a core meanwhile)`)
 }
 
@@ -148,7 +149,11 @@ for (let round = 1; round <= cfg.rounds; round++) {
   const order = cfg.servers.map((_, i) => cfg.servers[(i + round - 1) % cfg.servers.length])
   for (const scenario of plan) {
     if (scenario === 'handshake') {
-      await handshakeRound(order, round)
+      await sideBySideRound(order, round, scenario, (running) => handshakes(running, cfg, round))
+      continue
+    }
+    if (scenario.startsWith('broadcast:')) {
+      await sideBySideRound(order, round, scenario, (running) => broadcasts(running, cfg, Number(scenario.split(':')[1])))
       continue
     }
     if (scenario === 'loop-floor') {

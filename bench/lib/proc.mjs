@@ -260,8 +260,10 @@ export async function startWorkers (n) {
   const workers = []
   for (let i = 0; i < n; i++) {
     const child = spawnNode({ args: ['--max-old-space-size=4096', WORKER], cpu: LOAD_CPU, ipc: true })
-    child.stdout?.pipe(process.stderr)
-    child.stderr?.pipe(process.stderr)
+    // Written, not piped: a pipe adds listeners to stderr, and a broadcast round holds more than ten workers at once.
+    const relay = (/** @type {Buffer} */ chunk) => process.stderr.write(chunk)
+    child.stdout?.on('data', relay)
+    child.stderr?.on('data', relay)
     let next = 0
     /** @type {Map<number, {resolve: (v: any) => void, reject: (e: Error) => void}>} */
     const pending = new Map()

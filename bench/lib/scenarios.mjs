@@ -97,10 +97,15 @@ async function measured (workers, entries, body) {
     if (!(err instanceof NotAvailable)) throw err
     for (const e of entries) e.na ??= err.message
   } finally {
-    await Promise.all(workers.map((w) => w.call('close').catch(() => {})))
-    await stopWorkers(workers)
+    await release(workers)
   }
   return entries
+}
+
+/** The load processes close their sockets and stop. @param {Workers} workers */
+async function release (workers) {
+  await Promise.all(workers.map((w) => w.call('close').catch(() => {})))
+  await stopWorkers(workers)
 }
 
 // ---- handshakes -------------------------------------------------------------------------------
@@ -341,75 +346,122 @@ function lossCauses (d) {
   return `; ${parts.join('; ')}`
 }
 
-/** @param {ServerHandle} srv @param {any} cfg @param {number} subs @returns {Promise<Entry[]>} */
-export async function broadcast (srv, cfg, subs) {
-  const base = { scenario: `broadcast:${subs}`, server: srv.key, label: srv.label }
-  const tick = /** @type {Entry} */ ({ ...base, variant: `${subs} tick`, metrics: {} })
-  const burst = /** @type {Entry} */ ({ ...base, variant: `${subs} burst`, metrics: {} })
-  const workers = await startWorkers(loadsFor(subs, cfg))
-  return measured(workers, [tick, burst], async () => {
-    await srv.preparePublish(3 + cfg.ticks + cfg.bursts * cfg.burstSize)
-    const r = await openMany(workers, srv, { count: subs, method: mainMethod(srv), subscribe: 'bench', concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
-    if (r.ok < subs * 0.99) throw new NotAvailable(`only ${r.ok} of ${subs} sockets subscribed (${topErrors(r.errors)})`)
-    const held = r.perWorker
-    const pad = 'x'.repeat(cfg.payload)
-    const timeoutMs = cfg.deliveryTimeoutMs
-    const warm = await deliver(srv, workers, held, { count: 2, intervalMs: 100, pad, timeoutMs })
-    if (warm.bad.length) throw new NotAvailable(`publish answered ${warm.bad[0]}`)
-    if (warm.received === 0) throw new NotAvailable('published, but no subscriber received anything')
+/**
+ * One server's side of a broadcast round: its load processes and subscribers, and what its messages
+ * added up to so far.
+ * @typedef {{srv: ServerHandle, tick: Entry, burst: Entry, workers: Workers, held: number[], subs: number,
+ *   lastTick: number, ticks: Deliveries, bursts: Deliveries}} Side
+ * @typedef {{hist: Hist, received: number, expected: number, fanout: number[], rates: number[], loop: number[],
+ *   serverCpu: number[], loadCpu: number[], notes: string[]}} Deliveries
+ */
 
-    await srv.loopBlock('start')
-    const t = await deliver(srv, workers, held, { count: cfg.ticks, intervalMs: cfg.tickMs, pad, timeoutMs })
-    const tickLoopMs = await srv.loopBlock('read')
-    const fan = median(t.fanout)
-    tick.metrics = {
-      subscribers: r.ok,
-      rate: fan ? (r.ok / fan) * 1000 : null,
-      p50: t.hist.pct(50),
-      p99: t.hist.pct(99),
-      fanoutMs: fan,
-      delivered: t.received / t.expected,
-      loopBlockMs: tickLoopMs,
-      serverCpuPct: t.serverCpu === null ? null : t.serverCpu * 100,
-      loadCpuPct: t.loadCpu * 100
+/** @returns {Deliveries} */
+const deliveries = () => ({ hist: new Hist(), received: 0, expected: 0, fanout: [], rates: [], loop: [], serverCpu: [], loadCpu: [], notes: [] })
+
+/**
+ * Delivers one tick's message or one burst on a side, inside a window of its loop probe, and adds
+ * what came of it to `into`. @param {Side} side @param {Deliveries} into @param {number} count @param {string} what @param {any} cfg
+ */
+async function turn (side, into, count, what, cfg) {
+  await side.srv.loopBlock('start')
+  const d = await deliver(side.srv, side.workers, side.held, { count, intervalMs: 0, pad: 'x'.repeat(cfg.payload), timeoutMs: cfg.deliveryTimeoutMs })
+  const loop = await side.srv.loopBlock('read')
+  into.hist.merge(d.hist)
+  into.received += d.received
+  into.expected += d.expected
+  if (count === 1) into.fanout.push(...d.fanout)
+  else if (d.last > d.first) into.rates.push((d.received / (d.last - d.first)) * 1000)
+  if (loop !== null) into.loop.push(loop)
+  if (d.serverCpu !== null) into.serverCpu.push(d.serverCpu)
+  into.loadCpu.push(d.loadCpu)
+  if (d.received < d.expected) into.notes.push(`${what}: ${d.expected - d.received} of ${d.expected} deliveries missing${lossCauses(d)}`)
+}
+
+/** @param {Deliveries} d @param {number} subs @param {number|null} rate */
+function deliveryMetrics (d, subs, rate) {
+  const serverCpu = median(d.serverCpu)
+  const loadCpu = median(d.loadCpu)
+  return {
+    subscribers: subs,
+    rate,
+    p50: d.hist.pct(50),
+    p99: d.hist.pct(99),
+    fanoutMs: null,
+    delivered: d.expected ? d.received / d.expected : null,
+    loopBlockMs: d.loop.length ? Math.max(...d.loop) : null,
+    serverCpuPct: serverCpu === null ? null : serverCpu * 100,
+    loadCpuPct: loadCpu === null ? null : loadCpu * 100
+  }
+}
+
+/**
+ * The broadcast scenario of one round at `subs` subscribers, for every server at once: each holds its
+ * subscribers on load processes of its own, then they take turns, one message each per tick and one
+ * burst each per burst, so that a change in the host's speed during the round falls on all of them
+ * alike. Only one server delivers at a time, and its loop probe watches only its own turns.
+ * @param {ServerHandle[]} servers @param {any} cfg @param {number} subs @returns {Promise<Entry[]>}
+ */
+export async function broadcasts (servers, cfg, subs) {
+  /** @type {Side[]} */
+  const sides = []
+  try {
+    for (const srv of servers) {
+      const base = { scenario: `broadcast:${subs}`, server: srv.key, label: srv.label }
+      /** @type {Side} */
+      const side = {
+        srv,
+        tick: /** @type {Entry} */ ({ ...base, variant: `${subs} tick`, metrics: {} }),
+        burst: /** @type {Entry} */ ({ ...base, variant: `${subs} burst`, metrics: {} }),
+        workers: [],
+        held: [],
+        subs: 0,
+        lastTick: 0,
+        ticks: deliveries(),
+        bursts: deliveries()
+      }
+      sides.push(side)
+      side.workers = await startWorkers(loadsFor(subs, cfg))
+      await measured([], [side.tick, side.burst], async () => {
+        await srv.preparePublish(3 + cfg.ticks + cfg.bursts * cfg.burstSize)
+        const r = await openMany(side.workers, srv, { count: subs, method: mainMethod(srv), subscribe: 'bench', concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
+        if (r.ok < subs * 0.99) throw new NotAvailable(`only ${r.ok} of ${subs} sockets subscribed (${topErrors(r.errors)})`)
+        side.held = r.perWorker
+        side.subs = r.ok
+        const warm = await deliver(srv, side.workers, side.held, { count: 2, intervalMs: 100, pad: 'x'.repeat(cfg.payload), timeoutMs: cfg.deliveryTimeoutMs })
+        if (warm.bad.length) throw new NotAvailable(`publish answered ${warm.bad[0]}`)
+        if (warm.received === 0) throw new NotAvailable('published, but no subscriber received anything')
+      })
     }
-    if (t.received < t.expected) tick.notes = [`${t.expected - t.received} of ${t.expected} deliveries missing${lossCauses(t)}`]
-
-    const hist = new Hist()
-    const rates = []
-    const serverCpu = []
-    const loadCpu = []
-    let received = 0
-    let expected = 0
-    /** @type {string[]} */
-    const notes = []
-    await sleep(200)
-    await srv.loopBlock('start')
+    const live = sides.filter((s) => !s.tick.na)
+    // Each turn starts once the previous server's is over and has had SETTLE_MS to finish its own
+    // work, and no server publishes more often than every tickMs.
+    const SETTLE_MS = 100
+    for (let i = 0; i < cfg.ticks; i++) {
+      for (let k = 0; k < live.length; k++) {
+        const side = live[(i + k) % live.length]
+        await sleep(Math.max(SETTLE_MS, side.lastTick + cfg.tickMs - now()))
+        side.lastTick = now()
+        await turn(side, side.ticks, 1, `tick ${i + 1}`, cfg)
+      }
+    }
     for (let b = 0; b < cfg.bursts; b++) {
-      if (b > 0) await sleep(200)
-      const d = await deliver(srv, workers, held, { count: cfg.burstSize, intervalMs: 0, pad, timeoutMs })
-      hist.merge(d.hist)
-      received += d.received
-      expected += d.expected
-      if (d.last > d.first) rates.push((d.received / (d.last - d.first)) * 1000)
-      serverCpu.push(d.serverCpu)
-      loadCpu.push(d.loadCpu)
-      if (d.received < d.expected) notes.push(`burst ${b + 1}: ${d.expected - d.received} of ${d.expected} deliveries missing${lossCauses(d)}`)
+      for (let k = 0; k < live.length; k++) {
+        const side = live[(b + k) % live.length]
+        await sleep(2 * SETTLE_MS)
+        await turn(side, side.bursts, cfg.burstSize, `burst ${b + 1}`, cfg)
+      }
     }
-    const burstLoopMs = await srv.loopBlock('read')
-    burst.metrics = {
-      subscribers: r.ok,
-      rate: median(rates),
-      p50: hist.pct(50),
-      p99: hist.pct(99),
-      fanoutMs: null,
-      delivered: received / expected,
-      loopBlockMs: burstLoopMs,
-      serverCpuPct: median(serverCpu) === null ? null : /** @type {number} */ (median(serverCpu)) * 100,
-      loadCpuPct: median(loadCpu) === null ? null : /** @type {number} */ (median(loadCpu)) * 100
+    for (const side of live) {
+      const fan = median(side.ticks.fanout)
+      side.tick.metrics = { ...deliveryMetrics(side.ticks, side.subs, fan ? (side.subs / fan) * 1000 : null), fanoutMs: fan }
+      side.burst.metrics = deliveryMetrics(side.bursts, side.subs, median(side.bursts.rates))
+      if (side.ticks.notes.length) side.tick.notes = side.ticks.notes
+      if (side.bursts.notes.length) side.burst.notes = side.bursts.notes
     }
-    if (notes.length) burst.notes = notes
-  })
+  } finally {
+    await Promise.all(sides.map((s) => release(s.workers)))
+  }
+  return sides.flatMap((s) => [s.tick, s.burst])
 }
 
 // ---- the loop figure's floor on this host -----------------------------------------------------
