@@ -7,10 +7,11 @@
 // server: wsgate, fastify-ws, raw-ws (the bench's), or a minimal one to compare with: net (answers and
 // closes, no HTTP), ws (a bare ws server, clientTracking on), ws-untracked (off), ws-set / ws-array (off,
 // and the sockets kept in a Set, or in wsgate's SlotList, until they close). Runs WARMUP handshakes, then (wsgate)
-// mints AFTER + N tokens, runs AFTER more, then measures N, C in flight.
+// mints AFTER + N tokens, runs AFTER more, then measures N, C in flight. SUBSCRIBE=1 (wsgate): each
+// socket also subscribes to a channel, and is dropped once `subscribed` is in.
 import net from 'node:net'
 import { SERVER_CPU, killAllOnExit, sleep, spawnProc } from '../lib/proc.mjs'
-import { SERVER_SCRIPTS, handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
+import { SERVER_SCRIPTS, clientFrame, handshake, helloed, mintTokens, stubTokens, upgraded } from './client.mjs'
 
 const MINIMAL = ['net', 'ws', 'ws-untracked', 'ws-set', 'ws-array']
 
@@ -79,10 +80,12 @@ async function measure (kind, N) {
 
   const peer = kind !== 'wsgate'
   const tokens = (/** @type {number} */ n) => peer ? stubTokens(n) : mintTokens(n, `http://127.0.0.1:${port}`)
-  const ready = peer ? upgraded : helloed
+  const subscribe = process.env.SUBSCRIBE === '1' && !peer
+  const frame = subscribe ? clientFrame(JSON.stringify({ type: 'subscribe', channel: 'retention' })) : null
+  const ready = peer ? upgraded : subscribe ? (/** @type {string} */ r) => r.includes('"subscribed"') : helloed
   const drive = async (/** @type {string[]} */ list) => {
     let i = 0
-    await Promise.all(Array.from({ length: C }, async () => { while (i < list.length) await handshake(port, list[i++], { ready, frame: null }) }))
+    await Promise.all(Array.from({ length: C }, async () => { while (i < list.length) await handshake(port, list[i++], { ready, frame }) }))
   }
   try {
     for (let waited = 0; !(await answers()); waited += 100) {
@@ -100,6 +103,7 @@ async function measure (kind, N) {
     const sum = (/** @type {'survived'|'promoted'|'pauseMs'} */ k) => scavenges.reduce((a, s) => a + s[k], 0)
     console.log(JSON.stringify({
       server: kind,
+      subscribed: subscribe,
       N,
       scavenges: scavenges.length,
       markCompacts,

@@ -2,11 +2,13 @@
 // per publish; deliveries made in the same tick are flushed together, so each subscriber gets one
 // write per channel per tick, and a large fan-out is written in slices, from the turn after the one
 // that published, so the event loop keeps turning. A subscriber with too much unsent data is closed
-// as a slow consumer instead.
+// as a slow consumer instead. Each channel keeps its subscribers in a SlotList, and each socket keeps
+// its own channels with its slot in each, so nothing long-lived names a socket after it has left.
 import { performance } from 'node:perf_hooks'
 import { WebSocket } from 'ws'
 import { CloseCode } from '../errors.js'
 import { DEFAULT_SLICE, DEFAULT_SLICE_MS, type SliceOptions } from '../slices.js'
+import { SlotList } from '../ws/slot-list.js'
 import { textFrame } from './wire.js'
 
 /** The part of a `ws` WebSocket the hub uses (so the hub can be tested alone). */
@@ -14,8 +16,11 @@ export interface Subscriber {
   readonly readyState: number
   readonly bufferedAmount: number
   close (code: number, reason: string): void
-  once (event: 'close', listener: () => void): unknown
+  on (event: 'close', listener: (this: Subscriber) => void): unknown
 }
+
+/** A subscriber as the hub marks it: its channels, each with its slot in that channel's list. */
+type Marked = Subscriber & Record<symbol, Map<string, number> | undefined>
 
 /** Writes `wire` (one or more complete frames) to the socket; `payloads` are the same frames unframed. */
 export type FrameWriter = (socket: Subscriber, wire: Buffer, payloads: readonly Buffer[]) => void
@@ -50,8 +55,10 @@ interface Batch { payloads: Buffer[], frames: Buffer[] }
 interface Job { targets: Subscriber[], next: number, wire: Buffer, payloads: Buffer[] }
 
 export class Hub {
-  readonly #channels = new Map<string, Set<Subscriber>>()
-  readonly #bySocket = new Map<Subscriber, Set<string>>()
+  readonly #channels = new Map<string, SlotList<Subscriber>>()
+  /** The property under which a subscriber holds its channels (one symbol per hub). */
+  readonly #mine = Symbol('channels')
+  readonly #onClose: (this: Subscriber) => void
   readonly #opts: HubOptions
   readonly #slice: number
   readonly #sliceMs: number
@@ -70,50 +77,68 @@ export class Hub {
     this.#slice = opts.sliceSize ?? DEFAULT_SLICE
     this.#sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS
     this.#unsent = opts.unsent ?? ((socket) => socket.bufferedAmount)
+    const hub = this
+    // One listener for every subscriber: ws calls it with the socket as `this`.
+    this.#onClose = function (this: Subscriber) { hub.remove(this) }
+  }
+
+  #channelsOf (socket: Subscriber): Map<string, number> | undefined { return (socket as Marked)[this.#mine] }
+
+  /** A new channel's list: each member's slot lives in the member's own map of channels. */
+  #listFor (channel: string): SlotList<Subscriber> {
+    return new SlotList<Subscriber>({
+      get: (socket) => this.#channelsOf(socket)?.get(channel),
+      set: (socket, slot) => {
+        const mine = this.#channelsOf(socket)!
+        if (slot < 0) mine.delete(channel)
+        else mine.set(channel, slot)
+      }
+    })
   }
 
   subscribe (socket: Subscriber, channel: string): SubscribeOutcome {
     // A socket that is no longer open would never emit the close that removes it again.
     if (socket.readyState !== OPEN) return 'closed'
-    let mine = this.#bySocket.get(socket)
+    const mine = this.#channelsOf(socket)
     if (mine?.has(channel)) return 'already'
     if ((mine?.size ?? 0) >= this.#opts.maxSubscriptions) return 'limit'
     if (!mine) {
-      this.#bySocket.set(socket, mine = new Set())
-      socket.once('close', () => this.remove(socket))
+      (socket as Marked)[this.#mine] = new Map()
+      socket.on('close', this.#onClose)
     }
-    mine.add(channel)
-    let set = this.#channels.get(channel)
-    if (!set) {
-      this.#channels.set(channel, set = new Set())
+    let list = this.#channels.get(channel)
+    if (!list) {
+      this.#channels.set(channel, list = this.#listFor(channel))
       this.#opts.onInterest?.(channel, true)
     }
-    set.add(socket)
+    list.add(socket)
     this.#subscriptions++
     return 'subscribed'
   }
 
   /** True when the socket was subscribed. */
   unsubscribe (socket: Subscriber, channel: string): boolean {
-    const mine = this.#bySocket.get(socket)
-    if (!mine?.delete(channel)) return false
+    if (!this.#channelsOf(socket)?.has(channel)) return false
     this.#leave(socket, channel)
     return true
   }
 
   /** Removes a socket from every channel (on close, or as a slow consumer). */
   remove (socket: Subscriber): void {
-    const mine = this.#bySocket.get(socket)
+    const mine = this.#channelsOf(socket)
     if (!mine) return
-    this.#bySocket.delete(socket)
-    for (const channel of mine) this.#leave(socket, channel)
+    // Each leave takes its channel out of `mine`, which a Map's iterator allows.
+    for (const channel of mine.keys()) this.#leave(socket, channel)
+    const marked = socket as Marked
+    // Not `delete`: that would turn the socket into a slow dictionary object.
+    marked[this.#mine] = undefined
   }
 
   #leave (socket: Subscriber, channel: string): void {
-    const set = this.#channels.get(channel)
-    if (!set?.delete(socket)) return
+    const list = this.#channels.get(channel)
+    if (!list?.delete(socket)) return
     this.#subscriptions--
-    if (set.size === 0) {
+    if (list.size === 0) {
       this.#channels.delete(channel)
       this.#opts.onInterest?.(channel, false)
     }
@@ -182,10 +207,10 @@ export class Hub {
   /** Turns this tick's deliveries into jobs: one wire buffer per channel, for a snapshot of its subscribers. */
   #takePending (): void {
     for (const [channel, batch] of this.#pending) {
-      const set = this.#channels.get(channel)
-      if (!set || set.size === 0) continue
+      const list = this.#channels.get(channel)
+      if (!list || list.size === 0) continue
       const wire = batch.frames.length === 1 ? batch.frames[0]! : Buffer.concat(batch.frames)
-      this.#jobs.push({ targets: [...set], next: 0, wire, payloads: batch.payloads })
+      this.#jobs.push({ targets: list.snapshot(), next: 0, wire, payloads: batch.payloads })
     }
     this.#pending = new Map()
   }

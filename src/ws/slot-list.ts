@@ -3,31 +3,48 @@
 // old generation, every rehash leaves an old copy naming the entries of that moment, and a scavenge
 // keeps everything such a copy names, so every closed socket was promoted (bench/profile/README.md).
 
+/** Where a list keeps each member's slot; -1 once it has left. */
+export interface Slots<T> {
+  get (item: T): number | undefined
+  set (item: T, slot: number): void
+}
+
+/** Each member's slot as a property of its own, one symbol per list. */
+function ownProperty<T extends object> (): Slots<T> {
+  const key = Symbol('slot')
+  return {
+    get: (item) => (item as Record<symbol, number | undefined>)[key],
+    // Never `delete`: removing a property other than the last one added turns the object into a slow dictionary.
+    set: (item, slot) => { (item as Record<symbol, number>)[key] = slot }
+  }
+}
+
 export class SlotList<T extends object> {
   readonly #items: T[] = []
-  /** Where each member sits in `#items`: a property of its own, one symbol per list. */
-  readonly #slot = Symbol('slot')
+  readonly #slots: Slots<T>
+
+  /** `slots` says where each member's slot is kept (default: a property of the member's own). */
+  constructor (slots: Slots<T> = ownProperty()) { this.#slots = slots }
 
   get size (): number { return this.#items.length }
 
-  has (item: T): boolean { return this.#items[this.#slotOf(item) ?? -1] === item }
+  has (item: T): boolean { return this.#items[this.#slots.get(item) ?? -1] === item }
 
   add (item: T): void {
     if (this.has(item)) return
-    (item as Record<symbol, number>)[this.#slot] = this.#items.push(item) - 1
+    this.#slots.set(item, this.#items.push(item) - 1)
   }
 
   /** Removes `item`; the last member takes its slot. False when it was not a member. */
   delete (item: T): boolean {
-    const slot = this.#slotOf(item)
+    const slot = this.#slots.get(item)
     if (slot === undefined || this.#items[slot] !== item) return false
     const last = this.#items.pop()!
     if (last !== item) {
-      this.#items[slot] = last;
-      (last as Record<symbol, number>)[this.#slot] = slot
+      this.#items[slot] = last
+      this.#slots.set(last, slot)
     }
-    // Not `delete`: removing a property other than the last one added turns the object into a slow dictionary.
-    (item as Record<symbol, number>)[this.#slot] = -1
+    this.#slots.set(item, -1)
     return true
   }
 
@@ -35,6 +52,4 @@ export class SlotList<T extends object> {
   snapshot (): T[] { return this.#items.slice() }
 
   [Symbol.iterator] (): Iterator<T> { return this.snapshot()[Symbol.iterator]() }
-
-  #slotOf (item: T): number | undefined { return (item as Record<symbol, number | undefined>)[this.#slot] }
 }

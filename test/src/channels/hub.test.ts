@@ -118,6 +118,29 @@ t.test('subscriptions are capped, idempotent, and undone by the close event', as
   t.same(interest, [['a', true], ['b', true], ['a', false], ['b', false]], 'interest starts with the first subscriber and ends with the last')
 })
 
+t.test('subscribers leaving in any order leave every other subscription of every channel intact', async (t) => {
+  const hub = hubWith()
+  const sockets = Array.from({ length: 12 }, () => new FakeSocket())
+  // Every socket on 'even' or 'odd', and every third also on 'third': leaving moves other members around.
+  sockets.forEach((s, i) => {
+    hub.subscribe(s, i % 2 === 0 ? 'even' : 'odd')
+    if (i % 3 === 0) hub.subscribe(s, 'third')
+  })
+  for (const i of [0, 5, 11, 3]) sockets[i]!.emit('close')
+  t.equal(hub.unsubscribe(sockets[6]!, 'third'), true, 'a socket leaves one of its channels')
+  t.equal(hub.unsubscribe(sockets[6]!, 'third'), false, 'and is no longer on it')
+  hub.deliver('even', 'e')
+  hub.deliver('odd', 'o')
+  hub.deliver('third', 't')
+  await hub.flushed()
+  const got = sockets.map((s) => texts(s).join(''))
+  t.same(got, ['', 'o', 'e', '', 'e', '', 'e', 'o', 'e', 'ot', 'e', ''],
+    'each remaining socket got exactly its own channels, the closed ones nothing')
+  t.same([hub.count('even'), hub.count('odd'), hub.count('third')], [5, 3, 1], 'the counts match')
+  for (const s of sockets) s.emit('close')
+  t.same(hub.stats(), { channels: 0, subscriptions: 0, delivered: 9, slowConsumers: 0 }, 'closing the rest empties the hub')
+})
+
 t.test('deliveries in one tick reach each subscriber in one write, in publish order', async (t) => {
   const hub = hubWith()
   const s = new FakeSocket()

@@ -1,6 +1,6 @@
 // The slot list keeps live objects without a hash table: membership, removal into the gap, snapshots.
 import t from 'tap'
-import { SlotList } from '../../../src/ws/slot-list.js'
+import { SlotList, type Slots } from '../../../src/ws/slot-list.js'
 
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ i }))
 
@@ -59,4 +59,17 @@ t.test('iteration walks a snapshot, so members may leave during the walk', async
   }
   t.same(seen.sort((x, y) => x - y), all.map((x) => x.i), 'every member was visited once')
   t.equal(list.size, 0, 'and all of them left')
+})
+
+t.test('a list can keep its slots elsewhere, and tells them every move and every leave', async (t) => {
+  const where = new Map<{ i: number }, number>()
+  const slots: Slots<{ i: number }> = { get: (x) => where.get(x), set: (x, slot) => { where.set(x, slot) } }
+  const list = new SlotList(slots)
+  const [a, b, c] = items(3) as [{ i: number }, { i: number }, { i: number }]
+  for (const x of [a, b, c]) list.add(x)
+  t.same([where.get(a), where.get(b), where.get(c)], [0, 1, 2], 'each member was told its slot')
+  list.delete(a)
+  t.same([where.get(a), where.get(c)], [-1, 0], 'the leaver is told -1, the last member its new slot')
+  t.same(Object.getOwnPropertySymbols(c), [], 'nothing was written on the members themselves')
+  t.ok(list.has(c) && list.has(b) && !list.has(a), 'membership follows the slots kept elsewhere')
 })
