@@ -421,6 +421,7 @@ export async function broadcasts (servers, cfg, subs) {
       }
       sides.push(side)
       side.workers = await startWorkers(loadsFor(subs, cfg))
+      // No workers handed to measured(): they hold the subscribers for the turns, and go in the finally below.
       await measured([], [side.tick, side.burst], async () => {
         await srv.preparePublish(3 + cfg.ticks + cfg.bursts * cfg.burstSize)
         const r = await openMany(side.workers, srv, { count: subs, method: mainMethod(srv), subscribe: 'bench', concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
