@@ -86,16 +86,25 @@ async function openMany (workers, srv, o) {
 const loadsFor = (n, cfg) => Math.max(1, Math.ceil(n / cfg.socketsPerLoad))
 
 /**
- * Runs one scenario's measurements: when the server cannot do what they need (NotAvailable), every
- * entry not yet marked says why; the load processes close their sockets and stop either way.
- * @param {Workers} workers @param {Entry[]} entries @param {() => Promise<void>} body
+ * Runs `body`: when the server cannot do what it needs (NotAvailable), every entry not yet marked
+ * says why; any other error goes on. @param {Entry[]} entries @param {() => Promise<void>} body
  */
-async function measured (workers, entries, body) {
+async function marking (entries, body) {
   try {
     await body()
   } catch (err) {
     if (!(err instanceof NotAvailable)) throw err
     for (const e of entries) e.na ??= err.message
+  }
+}
+
+/**
+ * Runs one scenario's measurements (`marking`); the load processes close their sockets and stop either way.
+ * @param {Workers} workers @param {Entry[]} entries @param {() => Promise<void>} body
+ */
+async function measured (workers, entries, body) {
+  try {
+    await marking(entries, body)
   } finally {
     await release(workers)
   }
@@ -360,11 +369,12 @@ const deliveries = () => ({ hist: new Hist(), received: 0, expected: 0, fanout: 
 
 /**
  * Delivers one tick's message or one burst on a side, inside a window of its loop probe, and adds
- * what came of it to `into`. @param {Side} side @param {Deliveries} into @param {number} count @param {string} what @param {any} cfg
+ * what came of it to `into`. @param {Side} side @param {Deliveries} into @param {number} count @param {string} what
+ * @param {{pad: string, timeoutMs: number}} o
  */
-async function turn (side, into, count, what, cfg) {
+async function turn (side, into, count, what, o) {
   await side.srv.loopBlock('start')
-  const d = await deliver(side.srv, side.workers, side.held, { count, intervalMs: 0, pad: 'x'.repeat(cfg.payload), timeoutMs: cfg.deliveryTimeoutMs })
+  const d = await deliver(side.srv, side.workers, side.held, { count, intervalMs: 0, ...o })
   const loop = await side.srv.loopBlock('read')
   into.hist.merge(d.hist)
   into.received += d.received
@@ -404,6 +414,7 @@ function deliveryMetrics (d, subs, rate) {
 export async function broadcasts (servers, cfg, subs) {
   /** @type {Side[]} */
   const sides = []
+  const o = { pad: 'x'.repeat(cfg.payload), timeoutMs: cfg.deliveryTimeoutMs }
   try {
     for (const srv of servers) {
       const base = { scenario: `broadcast:${subs}`, server: srv.key, label: srv.label }
@@ -421,14 +432,14 @@ export async function broadcasts (servers, cfg, subs) {
       }
       sides.push(side)
       side.workers = await startWorkers(loadsFor(subs, cfg))
-      // No workers handed to measured(): they hold the subscribers for the turns, and go in the finally below.
-      await measured([], [side.tick, side.burst], async () => {
+      // Its load processes hold the subscribers for the turns below; the finally releases them.
+      await marking([side.tick, side.burst], async () => {
         await srv.preparePublish(3 + cfg.ticks + cfg.bursts * cfg.burstSize)
         const r = await openMany(side.workers, srv, { count: subs, method: mainMethod(srv), subscribe: 'bench', concurrency: cfg.openConcurrency, timeoutMs: cfg.connectTimeoutMs })
         if (r.ok < subs * 0.99) throw new NotAvailable(`only ${r.ok} of ${subs} sockets subscribed (${topErrors(r.errors)})`)
         side.held = r.perWorker
         side.subs = r.ok
-        const warm = await deliver(srv, side.workers, side.held, { count: 2, intervalMs: 100, pad: 'x'.repeat(cfg.payload), timeoutMs: cfg.deliveryTimeoutMs })
+        const warm = await deliver(srv, side.workers, side.held, { count: 2, intervalMs: 100, ...o })
         if (warm.bad.length) throw new NotAvailable(`publish answered ${warm.bad[0]}`)
         if (warm.received === 0) throw new NotAvailable('published, but no subscriber received anything')
       })
@@ -442,14 +453,14 @@ export async function broadcasts (servers, cfg, subs) {
         const side = live[(i + k) % live.length]
         await sleep(Math.max(SETTLE_MS, side.lastTick + cfg.tickMs - now()))
         side.lastTick = now()
-        await turn(side, side.ticks, 1, `tick ${i + 1}`, cfg)
+        await turn(side, side.ticks, 1, `tick ${i + 1}`, o)
       }
     }
     for (let b = 0; b < cfg.bursts; b++) {
       for (let k = 0; k < live.length; k++) {
         const side = live[(b + k) % live.length]
         await sleep(2 * SETTLE_MS)
-        await turn(side, side.bursts, cfg.burstSize, `burst ${b + 1}`, cfg)
+        await turn(side, side.bursts, cfg.burstSize, `burst ${b + 1}`, o)
       }
     }
     for (const side of live) {
