@@ -5,7 +5,8 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { Hub, type HubStats } from '../src/channels/hub.js'
-import { sendText, writeFrames } from '../src/channels/wire.js'
+import { sendFrames, sendFramesToEach, sendText } from '../src/channels/wire.js'
+import { loadNativeSender } from '../src/ws/native-send.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 import { isChannelName, MAX_CHANNEL_LENGTH, messageFrame } from '../src/channels/names.js'
 import { defaultPolicy, type ChannelCheck, type RuleOptions } from '../src/channels/policy.js'
@@ -53,14 +54,15 @@ export default fp(async (fastify) => {
   // A shared bus may take a moment to route a channel here; `subscribed` waits for it, so a
   // publish made on any instance after the client saw `subscribed` reaches it.
   const routing = new Map<string, Promise<void>>()
+  const native = config.NATIVE_FANOUT ? loadNativeSender() : 'turned off (NATIVE_FANOUT=false)'
+  const sender = typeof native === 'string' ? undefined : native
+  if (sender) fastify.log.debug({ mode: sender.mode }, 'broadcasts are written by the native sender')
+  else fastify.log.info(`broadcasts are written through Node: the native sender is ${native}`)
   const hub = new Hub({
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-    write (socket, wire, payloads) {
-      const ws = socket as WebSocket
-      if (writeFrames(ws, wire)) return
-      for (const payload of payloads) ws.send(payload, { binary: false })
-    },
+    write: (socket, wire, payloads) => sendFrames(socket as WebSocket, wire, payloads),
+    writeMany: (sockets, count, wire, payloads) => sendFramesToEach(sockets as readonly WebSocket[], count, wire, payloads, sender),
     unsent: (socket) => unsentBytes(socket as WebSocket),
     onInterest (channel, on) {
       const pending = bus.interest(channel, on) as unknown

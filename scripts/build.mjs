@@ -1,4 +1,5 @@
-// The build: TypeScript for the server, esbuild for the browser code, then the stamp `npm start` checks.
+// The build: TypeScript for the server, esbuild for the browser code, the native broadcast sender
+// (optional: scripts/build-native.mjs), then the stamp `npm start` checks.
 import { execSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 
@@ -6,5 +7,6 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 rmSync('dist', { recursive: true, force: true })
 execSync('npx tsc -p tsconfig.json', { stdio: 'inherit' })
 if (existsSync('scripts/build-client.mjs')) execSync('node scripts/build-client.mjs', { stdio: 'inherit' })
+execSync('node scripts/build-native.mjs', { stdio: 'inherit' })
 mkdirSync('dist', { recursive: true })
 writeFileSync('dist/.build-stamp', new Date().toISOString() + '\n')

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const stamp = 'dist/.build-stamp'
-const sources = ['src', 'plugins', 'routes', 'client', 'package.json', 'tsconfig.json']
+const sources = ['src', 'plugins', 'routes', 'client', 'native', 'package.json', 'tsconfig.json']
 
 function newest (path) {
   if (!existsSync(path)) return 0

@@ -82,6 +82,7 @@ export const ConfigSchema = Type.Object({
   MAX_MESSAGE_BYTES: count(64 * 1024, 128, 16 * 1024 * 1024),
   MAX_BUFFERED_BYTES: count(1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
   MAX_SUBSCRIPTIONS: count(100, 1, 100_000),
+  NATIVE_FANOUT: Type.Boolean({ default: true }),
   HEARTBEAT_INTERVAL: seconds(30, 0.1, 3600),
   MAX_CONNECTIONS_PER_USER: count(100, 1, 1_000_000),
   MESSAGE_RATE: count(100, 1, 1_000_000),

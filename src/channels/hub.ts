@@ -24,11 +24,15 @@ type Marked = Subscriber & Record<symbol, Map<string, number> | undefined>
 
 /** Writes `wire` (one or more complete frames) to the socket; `payloads` are the same frames unframed. */
 export type FrameWriter = (socket: Subscriber, wire: Buffer, payloads: readonly Buffer[]) => void
+/** As FrameWriter, for each of `sockets[0..count)` (each socket at most once). */
+export type BatchFrameWriter = (sockets: readonly Subscriber[], count: number, wire: Buffer, payloads: readonly Buffer[]) => void
 
 export interface HubOptions extends SliceOptions {
   maxSubscriptions: number
   maxBufferedBytes: number
   write: FrameWriter
+  /** When set, a fan-out hands its subscribers to this in batches of up to BATCH_SIZE instead of one by one to `write`. */
+  writeMany?: BatchFrameWriter
   /** Bytes the socket has not yet handed to the kernel (default: its `bufferedAmount`). */
   unsent?: (socket: Subscriber) => number
   /** Called when this instance's first subscriber of a channel arrives (true) or its last leaves (false). */
@@ -50,6 +54,8 @@ export interface HubStats {
 export const SLOW_CONSUMER = 'slow consumer'
 
 const { OPEN } = WebSocket
+/** Subscribers per `writeMany` call: a slice checks its time between batches, so this bounds its overrun. */
+export const BATCH_SIZE = 128
 
 interface Batch { payloads: Buffer[], frames: Buffer[] }
 interface Job { targets: Subscriber[], next: number, wire: Buffer, payloads: Buffer[] }
@@ -63,6 +69,8 @@ export class Hub {
   readonly #slice: number
   readonly #sliceMs: number
   readonly #unsent: (socket: Subscriber) => number
+  /** The subscribers of the batch being written (`writeMany`), emptied after each. */
+  readonly #batch: Subscriber[] = []
   #pending = new Map<string, Batch>()
   #jobs: Job[] = []
   #scheduled = false
@@ -194,7 +202,8 @@ export class Hub {
       const end = Math.min(job.targets.length, job.next + budget)
       let i = job.next
       while (i < end && !overTime) {
-        this.#write(job.targets[i++]!, job)
+        if (this.#opts.writeMany) i = this.#writeBatch(job, i, Math.min(end, i + BATCH_SIZE))
+        else this.#write(job.targets[i++]!, job)
         overTime = performance.now() >= deadline
       }
       budget -= i - job.next
@@ -216,15 +225,36 @@ export class Hub {
   }
 
   #write (socket: Subscriber, job: Job): void {
-    if (socket.readyState !== OPEN) return
+    if (!this.#writable(socket)) return
+    this.#opts.write(socket, job.wire, job.payloads)
+    this.#delivered += job.payloads.length
+  }
+
+  /** Writes the job to its targets `from` to `to` in one `writeMany`; returns `to`. */
+  #writeBatch (job: Job, from: number, to: number): number {
+    const batch = this.#batch
+    for (let i = from; i < to; i++) {
+      const socket = job.targets[i]!
+      if (this.#writable(socket)) batch.push(socket)
+    }
+    if (batch.length > 0) {
+      this.#opts.writeMany!(batch, batch.length, job.wire, job.payloads)
+      this.#delivered += batch.length * job.payloads.length
+      batch.length = 0
+    }
+    return to
+  }
+
+  /** True when the socket is open and keeping up; a subscriber too far behind is closed here instead. */
+  #writable (socket: Subscriber): boolean {
+    if (socket.readyState !== OPEN) return false
     if (this.#unsent(socket) > this.#opts.maxBufferedBytes) {
       this.#slow++
       this.remove(socket)
       socket.close(CloseCode.TryAgainLater, SLOW_CONSUMER)
-      return
+      return false
     }
-    this.#opts.write(socket, job.wire, job.payloads)
-    this.#delivered += job.payloads.length
+    return true
   }
 
   stats (): HubStats {

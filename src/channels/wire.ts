@@ -3,7 +3,8 @@
 import type { Socket } from 'node:net'
 import * as wsModule from 'ws'
 import { WebSocket } from 'ws'
-import { writeToTcp } from '../ws/tcp-write.js'
+import type { NativeSender } from '../ws/native-send.js'
+import { writeToEach, writeToTcp } from '../ws/tcp-write.js'
 
 interface SenderInternals { _state: number, _queue: unknown[] }
 interface SocketInternals { _sender?: SenderInternals, _socket?: Socket }
@@ -21,15 +22,33 @@ export function textFrame (payload: Buffer): Buffer {
 }
 
 /**
- * Writes already-framed bytes to a `ws` socket, bypassing its per-send framing. Only valid while ws's
- * sender is idle (permessage-deflate is off, so it always is); otherwise returns false and the caller
- * falls back to `send`, which keeps ws's ordering.
+ * Writes already-framed bytes (`wire`, the frames of `payloads`) to a `ws` socket, bypassing its
+ * per-send framing, while ws's sender is idle (permessage-deflate is off, so it always is);
+ * otherwise each payload goes through ws's `send`, which keeps ws's ordering.
  */
-export function writeFrames (socket: WebSocket, wire: Buffer): boolean {
+export function sendFrames (socket: WebSocket, wire: Buffer, payloads: readonly Buffer[]): void {
   const tcp = directTcp(socket)
-  if (!tcp) return false
-  writeToTcp(tcp, wire)
-  return true
+  if (tcp) writeToTcp(tcp, wire)
+  else sendEach(socket, payloads)
+}
+
+/** The TCP sockets of one `sendFramesToEach` call; emptied after it. */
+const direct: Socket[] = []
+
+/** `sendFrames` for each of `sockets[0..count)`, the direct writes made together (`writeToEach`). */
+export function sendFramesToEach (sockets: readonly WebSocket[], count: number, wire: Buffer, payloads: readonly Buffer[], sender?: NativeSender): void {
+  for (let i = 0; i < count; i++) {
+    const socket = sockets[i]!
+    const tcp = directTcp(socket)
+    if (tcp) direct.push(tcp)
+    else sendEach(socket, payloads)
+  }
+  writeToEach(direct, direct.length, wire, sender)
+  direct.length = 0
+}
+
+function sendEach (socket: WebSocket, payloads: readonly Buffer[]): void {
+  for (const payload of payloads) socket.send(payload, { binary: false })
 }
 
 /**

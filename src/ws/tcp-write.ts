@@ -4,8 +4,12 @@
 // and nearly all of its garbage. Used only while the Writable holds nothing, so bytes keep their
 // order; what libuv still holds counts in `unsentBytes`, as the Writable's own bytes do.
 // Without Node's stream binding (a future Node, a permission model) every write goes through `write`.
+// `writeToEach` writes one payload to many sockets; with the native sender (src/ws/native-send.ts)
+// those that hold nothing get it in one call, straight to their file descriptors.
 import type { Socket } from 'node:net'
+import { constants } from 'node:os'
 import type { WebSocket } from 'ws'
+import type { NativeSender } from './native-send.js'
 
 interface TcpHandle { writeBuffer (req: WriteReq, data: Buffer): number }
 interface WriteReq {
@@ -17,7 +21,7 @@ interface WriteReq {
 interface StreamBinding { WriteWrap: new () => WriteReq, streamBaseState: Int32Array, kLastWriteWasAsync: number }
 
 const kQueued = Symbol('wsgate.queuedDirect')
-type Tracked = Socket & { _handle?: TcpHandle | null, [kQueued]?: number }
+type Tracked = Socket & { _handle?: (TcpHandle & { fd?: number }) | null, encrypted?: boolean, [kQueued]?: number }
 
 const binding = loadBinding()
 /** A request object that was not kept by libuv (its write completed at once), ready for the next write. */
@@ -65,6 +69,62 @@ export function writeToTcp (socket: Socket, data: Buffer): void {
   req.buffer = data
   req.socket = tcp
   tcp[kQueued] = (tcp[kQueued] ?? 0) + data.length
+}
+
+const { EAGAIN, ECANCELED } = constants.errno
+/** The native sender's arguments, grown to the largest batch seen, and the sockets of the batch. */
+let fds = new Int32Array(128)
+let results = new Int32Array(128)
+const batch: Array<Tracked | undefined> = []
+
+/**
+ * Writes `data` to each of `sockets[0..count)`, as `writeToTcp` would one by one. With `sender`, the
+ * sockets whose writes can go straight to their file descriptor (`directFd`) get theirs in one call;
+ * what the kernel did not take then goes through `writeToTcp`, behind what it took, and a socket
+ * whose send failed is destroyed, as Node does on a failed write.
+ */
+export function writeToEach (sockets: readonly Socket[], count: number, data: Buffer, sender?: NativeSender): void {
+  if (sender === undefined) {
+    for (let i = 0; i < count; i++) writeToTcp(sockets[i]!, data)
+    return
+  }
+  if (fds.length < count) {
+    fds = new Int32Array(count)
+    results = new Int32Array(count)
+  }
+  let n = 0
+  for (let i = 0; i < count; i++) {
+    const tcp = sockets[i] as Tracked
+    const fd = directFd(tcp)
+    if (fd < 0) {
+      writeToTcp(tcp, data)
+      continue
+    }
+    fds[n] = fd
+    batch[n++] = tcp
+  }
+  if (n === 0) return
+  sender.send(fds, n, data, results)
+  for (let j = 0; j < n; j++) {
+    const tcp = batch[j]!
+    batch[j] = undefined
+    const sent = results[j]!
+    if (sent === data.length) continue
+    if (sent >= 0) writeToTcp(tcp, data.subarray(sent))
+    else if (sent === -EAGAIN || sent === -ECANCELED) writeToTcp(tcp, data)
+    else tcp.destroy()
+  }
+}
+
+/**
+ * The socket's file descriptor when bytes written straight to it keep their order: a plain (not TLS)
+ * TCP socket that is open and whose Writable, cork and libuv queue hold nothing. Else -1.
+ */
+function directFd (tcp: Tracked): number {
+  const fd = tcp._handle?.fd
+  if (typeof fd !== 'number' || fd < 0 || tcp.encrypted === true) return -1
+  if (tcp.writableLength !== 0 || tcp.writableCorked !== 0 || tcp.writableEnded || tcp.destroyed || (tcp[kQueued] ?? 0) !== 0) return -1
+  return fd
 }
 
 function afterQueuedWrite (this: WriteReq, status: number): void {

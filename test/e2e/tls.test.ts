@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { ADMIN_PASSWORD, build } from '../helper.js'
-import { connect } from '../support/ws.js'
+import { connect, nextFrame } from '../support/ws.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'wsgate-tls-'))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))
@@ -64,6 +64,16 @@ t.test('with TLS_CERT and TLS_KEY the gateway serves HTTPS and WSS, and cookies 
   t.equal(out.kind, 'open', 'a wss:// connection opens')
   if (out.kind !== 'open') return
   t.same(out.hello, { type: 'hello', user: 'admin', method: 'bearer' }, 'hello arrives over wss://')
+  // A broadcast's direct writes must go through TLS: written to the raw socket, the client would
+  // get plaintext where it expects a TLS record and drop the connection.
+  out.ws.send(JSON.stringify({ type: 'subscribe', channel: 'news' }))
+  t.same(await nextFrame(out.ws), { type: 'subscribed', channel: 'news' }, 'subscribe is confirmed over wss://')
+  await gw.app.publish('news', { n: 1 })
+  await gw.app.publish('news', { n: 2 })
+  t.same([await nextFrame(out.ws), await nextFrame(out.ws)], [
+    { type: 'message', channel: 'news', data: { n: 1 } },
+    { type: 'message', channel: 'news', data: { n: 2 } }
+  ], 'broadcasts arrive over wss://, intact and in order')
   out.ws.close()
 
   const plain = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 'refused')

@@ -222,3 +222,20 @@ t.test('a subscriber that stops reading is closed as a slow consumer; the others
   fast.close()
   slow.terminate()
 })
+
+for (const native of ['true', 'false']) {
+  t.test(`NATIVE_FANOUT=${native}: a publish reaches every subscriber, in order, whichever way it is written`, async (t) => {
+    const gw = await build(t, { NATIVE_FANOUT: native })
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => open(gw)))
+    for (const ws of sockets) await ask(ws, { type: 'subscribe', channel: 'wide' })
+    await gw.app.publish('wide', 1)
+    await gw.app.publish('wide', 2)
+    for (const ws of sockets) {
+      t.same([await nextFrame(ws), await nextFrame(ws)], [
+        { type: 'message', channel: 'wide', data: 1 },
+        { type: 'message', channel: 'wide', data: 2 }
+      ], 'both deliveries, in publish order')
+      ws.close()
+    }
+  })
+}

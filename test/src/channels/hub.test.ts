@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import t from 'tap'
 import { busy } from '../../support/busy.js'
-import { Hub, SLOW_CONSUMER, type Subscriber } from '../../../src/channels/hub.js'
+import { BATCH_SIZE, Hub, SLOW_CONSUMER, type Subscriber } from '../../../src/channels/hub.js'
 import { CloseCode } from '../../../src/errors.js'
 
 class FakeSocket extends EventEmitter implements Subscriber {
@@ -228,4 +228,30 @@ t.test('a turn of writing also stops after sliceMs, however few sockets it reach
   t.ok(perTurn.every((n) => n <= 6), 'no turn wrote much past its 5 ms budget (1 ms per write)')
   await hub.flushed()
   t.ok(sockets.every((s) => texts(s).length === 1 && texts(s)[0] === 'x'), 'every socket got the frame exactly once')
+})
+
+t.test('with writeMany, a fan-out hands its subscribers over in batches, each socket once, and still closes slow consumers', async (t) => {
+  const batches: number[] = []
+  const hub = new Hub({
+    maxSubscriptions: 2,
+    maxBufferedBytes: 1000,
+    write: () => { t.fail('with writeMany, no subscriber is written one by one') },
+    writeMany: (sockets, count, wire) => {
+      batches.push(count)
+      for (let i = 0; i < count; i++) (sockets[i] as FakeSocket).writes.push(wire)
+    }
+  })
+  const sockets = Array.from({ length: 2 * BATCH_SIZE + 10 }, () => new FakeSocket())
+  for (const s of sockets) hub.subscribe(s, 'news')
+  sockets[3]!.bufferedAmount = 1001
+  sockets[BATCH_SIZE + 1]!.readyState = 3
+  hub.deliver('news', 'one')
+  hub.deliver('news', 'two')
+  await hub.flushed()
+  t.same(batches, [BATCH_SIZE - 1, BATCH_SIZE - 1, 10], `batches of at most ${BATCH_SIZE}, without the slow consumer and the closed socket`)
+  const reached = sockets.filter((s) => s.writes.length > 0)
+  t.equal(reached.length, sockets.length - 2, 'every open, keeping-up subscriber was reached')
+  t.ok(reached.every((s) => s.writes.length === 1 && texts(s).join() === 'one,two'), 'each got one write holding both frames of the tick, in order')
+  t.same(sockets[3]!.closedWith, [CloseCode.TryAgainLater, SLOW_CONSUMER], 'the slow consumer is closed with 1013 as before')
+  t.equal(hub.stats().delivered, 2 * (sockets.length - 2), 'deliveries count each frame written')
 })

@@ -3,7 +3,13 @@ import { createServer, Socket, type AddressInfo } from 'node:net'
 import t, { type Test } from 'tap'
 import { wsPair } from '../../support/ws.js'
 import { textFrame } from '../../../src/channels/wire.js'
-import { directWrites, unsentBytes, writeToTcp } from '../../../src/ws/tcp-write.js'
+import { loadNativeSender, type NativeSender } from '../../../src/ws/native-send.js'
+import { directWrites, unsentBytes, writeToEach, writeToTcp } from '../../../src/ws/tcp-write.js'
+
+const loaded = loadNativeSender()
+/** writeToEach's two ways: the native sender (built at install: test/src/ws/native-send.test.ts fails without it) and Node alone. */
+const senders: Array<[string, NativeSender | undefined]> = [['through Node', undefined]]
+if (typeof loaded === 'object') senders.unshift([`native (${loaded.mode})`, loaded])
 
 /** A connected pair of TCP sockets on loopback: the server's end and the client's. */
 async function tcpPair (t: Test): Promise<{ server: Socket, client: Socket }> {
@@ -96,3 +102,77 @@ t.test('a write to a connection the peer has reset ends it, and the process carr
   t.ok(server.destroyed, 'the server\'s end is destroyed')
   t.ok(errors.every((code) => code === 'ECONNRESET' || code === 'EPIPE'), `only the reset is reported (${errors.join(', ') || 'nothing'})`)
 })
+
+for (const [way, sender] of senders) {
+  t.test(`writeToEach, ${way}: each socket gets the payload once, behind whatever its Writable still held`, async (t) => {
+    const pairs = await Promise.all(Array.from({ length: 40 }, () => tcpPair(t)))
+    const servers = pairs.map(({ server }) => server)
+    const received = pairs.map(({ client }) => receive(client, 'before|broadcast|after'.length))
+    // Every fourth socket is corked with bytes waiting in its Writable: those must go first.
+    const corked = servers.filter((_, i) => i % 4 === 0)
+    for (const server of servers) {
+      if (corked.includes(server)) server.cork()
+      server.write('before|')
+    }
+    writeToEach(servers, servers.length, Buffer.from('broadcast|'), sender)
+    for (const server of corked) server.uncork()
+    for (const server of servers) server.write('after')
+    const texts = (await Promise.all(received)).map((b) => b.toString())
+    t.same([...new Set(texts)], ['before|broadcast|after'], 'every peer got all three, in the order they were written, none twice')
+  })
+
+  t.test(`writeToEach, ${way}: what the kernel cannot take waits in order behind what it took`, async (t) => {
+    const { server: ws, client } = await wsPair(t)
+    const tcp = (ws as unknown as { _socket: Socket })._socket
+    ;(client as unknown as { _socket: Socket })._socket.pause()
+    const frame = textFrame(Buffer.from('y'.repeat(48 * 1024 - 7)))
+    let written = 0
+    while (unsentBytes(ws) === 0 && written < 2000) {
+      writeToEach([tcp], 1, frame, sender)
+      written++
+    }
+    t.ok(unsentBytes(ws) > 0, `the rest of a short send is queued and counted (${unsentBytes(ws)} bytes after ${written} frames)`)
+    writeToEach([tcp], 1, frame, sender) // while bytes are queued: behind them
+    written++
+    ws.send('after')
+    let messages = 0
+    let intact = true
+    let lastText = ''
+    const done = new Promise<void>((resolve) => client.on('message', (d: Buffer) => {
+      messages++
+      lastText = d.toString().slice(0, 5)
+      if (messages <= written && (d.length !== frame.length - 4 || d.some((byte) => byte !== 0x79))) intact = false
+      if (messages === written + 1) resolve()
+    }))
+    ;(client as unknown as { _socket: Socket })._socket.resume()
+    await done
+    t.ok(intact, `all ${written} frames arrived whole (a frame cut by a short send is completed before anything else)`)
+    t.equal(lastText, 'after', 'the frame sent through ws came after every frame written before it')
+    t.equal(unsentBytes(ws), 0, 'nothing is counted as unsent once it is all written')
+    client.close()
+  })
+
+  t.test(`writeToEach, ${way}: a peer that reset its connection ends only that socket`, async (t) => {
+    const pairs = await Promise.all([tcpPair(t), tcpPair(t)])
+    const [gone, kept] = pairs
+    gone!.client.resetAndDestroy()
+    await once(gone!.client, 'close')
+    gone!.server.on('error', () => {})
+    const closed = once(gone!.server, 'close')
+    const got = receive(kept!.client, 100 * 64)
+    const chunk = Buffer.alloc(64, 2)
+    const thrown: unknown[] = []
+    for (let i = 0; i < 100; i++) {
+      try {
+        writeToEach([gone!.server, kept!.server], 2, chunk, sender)
+      } catch (err) {
+        thrown.push(err)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+    t.same(thrown, [], 'no write threw')
+    await closed
+    t.ok(gone!.server.destroyed, 'the reset socket is destroyed')
+    t.equal((await got).length, 100 * 64, 'the other socket received every write')
+  })
+}

@@ -1,0 +1,33 @@
+// The compiled broadcast sender (native/fanout.c, built into dist/native by scripts/build-native.mjs):
+// one call writes one payload to many sockets, through io_uring where the kernel allows. Undefined
+// when it was not built, cannot load, or the operator turned it off (NATIVE_FANOUT=false); then
+// broadcasts are written through Node (src/ws/tcp-write.ts).
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { basename, dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export interface NativeSender {
+  /** Writes `data` to fds[0..count); results[i] gets the bytes the kernel took, or -errno. Never blocks. */
+  send (fds: Int32Array, count: number, data: Buffer, results: Int32Array): void
+  /** `io_uring` (a batch of sends is one system call) or `send` (one send(2) per socket). */
+  readonly mode: 'io_uring' | 'send'
+  /** Why there is no ring (-errno), or 0. */
+  readonly ringError: number
+}
+
+// This file runs from src/ws (TypeScript, in tests) or dist/src/ws (built); the addon is in dist/native.
+const projectOrDist = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
+export const ADDON_PATH = join(basename(projectOrDist) === 'dist' ? projectOrDist : join(projectOrDist, 'dist'), 'native', 'fanout.node')
+
+/** The sender, or why there is none. */
+export function loadNativeSender (): NativeSender | string {
+  if (!existsSync(ADDON_PATH)) return `not built (${ADDON_PATH})`
+  try {
+    const addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<NativeSender>
+    if (typeof addon.send !== 'function' || (addon.mode !== 'io_uring' && addon.mode !== 'send')) return 'the addon has another shape'
+    return addon as NativeSender
+  } catch (err) {
+    return `cannot load: ${(err as Error).message.split('\n')[0]}`
+  }
+}
