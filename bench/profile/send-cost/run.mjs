@@ -1,0 +1,72 @@
+// What one fan-out costs the server per subscriber, three ways, over the same N WebSocket connections
+// (a `ws` server in this process; the clients in receiver.mjs, on CPU 1 when taskset exists):
+//   ws      raw ws's own send loop: `socket.send(json)` for each subscriber (framed every time)
+//   node    wsgate's write through Node: framed once, then the direct write for each (`sendFramesToEach`
+//           without the native sender: src/channels/wire.ts, src/ws/tcp-write.ts)
+//   native  wsgate's default: the same with the native sender (native/fanout.c: io_uring batches
+//           where the kernel allows, else one send(2) each, and no JavaScript per socket)
+// Each round runs K fan-outs per way, in turn, 60 ms apart; prints the server's CPU per delivery
+// (user + system, from process.cpuUsage) and raw ws's ÷ each way's, medians over ROUNDS.
+// After `npm run build`, under `ulimit -n 20000`: `taskset -c 0 node bench/profile/send-cost/run.mjs 5000 20`.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { WebSocketServer } from 'ws'
+import { sendFramesToEach, textFrame } from '../../../dist/src/channels/wire.js'
+import { loadNativeSender } from '../../../dist/src/ws/native-send.js'
+
+const N = Number(process.argv[2] ?? 5000)
+const K = Number(process.argv[3] ?? 20)
+const ROUNDS = Number(process.env.ROUNDS ?? 5)
+const here = path.dirname(fileURLToPath(import.meta.url))
+const native = loadNativeSender()
+if (typeof native === 'string') throw new Error(`the native sender is ${native}: run npm run build`)
+
+const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, clientTracking: false })
+const sockets = []
+server.on('connection', (ws) => sockets.push(ws))
+await new Promise((resolve) => server.once('listening', resolve))
+const receiver = spawn(existsSync('/usr/bin/taskset') ? 'taskset' : process.execPath,
+  [...(existsSync('/usr/bin/taskset') ? ['-c', '1', process.execPath] : []), path.join(here, 'receiver.mjs'), String(server.address().port), String(N)],
+  { stdio: ['ignore', 'pipe', 'inherit'] })
+await new Promise((resolve, reject) => {
+  receiver.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve() })
+  receiver.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)))
+})
+
+const json = JSON.stringify({ type: 'message', channel: 'bench', data: { t: Date.now(), pad: 'x'.repeat(64) } })
+const payload = Buffer.from(json)
+const ways = {
+  ws: () => { for (const ws of sockets) ws.send(json) },
+  node: () => sendFramesToEach(sockets, N, textFrame(payload), [payload]),
+  native: () => sendFramesToEach(sockets, N, textFrame(payload), [payload], native)
+}
+const wire = textFrame(payload).length
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
+const perWay = Object.fromEntries(Object.keys(ways).map((w) => [w, []]))
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, fanOut] of Object.entries(ways)) {
+    const cpu0 = process.cpuUsage()
+    for (let k = 0; k < K; k++) {
+      fanOut()
+      await sleep(60)
+    }
+    const cpu = process.cpuUsage(cpu0)
+    perWay[name].push({ user: cpu.user / N / K, system: cpu.system / N / K })
+  }
+}
+receiver.kill()
+server.close()
+
+const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const total = (r) => r.user + r.system
+const rows = Object.entries(perWay).map(([name, runs]) => ({
+  way: name,
+  userUs: Number(median(runs.map((r) => r.user)).toFixed(2)),
+  systemUs: Number(median(runs.map((r) => r.system)).toFixed(2)),
+  totalUs: Number(median(runs.map(total)).toFixed(2)),
+  // raw ws's CPU ÷ this way's, round by round, then the median
+  wsOverThis: Number(median(runs.map((r, i) => total(perWay.ws[i]) / total(r))).toFixed(2))
+}))
+console.log(JSON.stringify({ N, K, ROUNDS, frameBytes: wire, nativeMode: native.mode, rows }))
