@@ -1,6 +1,6 @@
 // Builds native/fanout.c, the broadcast sender, into dist/native/fanout.node with the system's C
 // compiler and Node's own headers. Optional: without a compiler, the headers or Linux, it says so in
-// one line and the gateway writes broadcasts through Node (src/ws/native-send.ts), as fast as before.
+// one line, and the gateway writes broadcasts through Node instead (src/ws/native-send.ts).
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'

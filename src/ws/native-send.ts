@@ -1,7 +1,7 @@
 // The compiled broadcast sender (native/fanout.c, built into dist/native by scripts/build-native.mjs):
-// one call writes one payload to many sockets, through io_uring where the kernel allows. Undefined
-// when it was not built, cannot load, or the operator turned it off (NATIVE_FANOUT=false); then
-// broadcasts are written through Node (src/ws/tcp-write.ts).
+// one call writes one payload to many sockets, through io_uring where the kernel allows. When it was
+// not built or cannot load, `loadNativeSender` says why, and broadcasts are written through Node
+// (src/ws/tcp-write.ts), as they are with NATIVE_FANOUT=false (plugins/channels.ts).
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { basename, dirname, join } from 'node:path'
