@@ -1,8 +1,9 @@
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
-import { createServer, Socket, type AddressInfo } from 'node:net'
+import type { Socket } from 'node:net'
 import { constants } from 'node:os'
-import t, { type Test } from 'tap'
+import t from 'tap'
+import { tcpPair } from '../../support/tcp.js'
 import { loadNativeSender, type NativeSender } from '../../../src/ws/native-send.js'
 
 const loaded = loadNativeSender()
@@ -14,18 +15,6 @@ function ioUringAllowed (): boolean {
   } catch {
     return true
   }
-}
-
-async function tcpPair (t: Test): Promise<{ server: Socket, client: Socket }> {
-  const listener = createServer()
-  listener.listen(0, '127.0.0.1')
-  await once(listener, 'listening')
-  const accepted = once(listener, 'connection')
-  const client = new Socket()
-  client.connect((listener.address() as AddressInfo).port, '127.0.0.1')
-  const [server] = await accepted as [Socket]
-  t.teardown(() => { client.destroy(); server.destroy(); listener.close() })
-  return { server, client }
 }
 
 const fdOf = (socket: Socket): number => (socket as unknown as { _handle: { fd: number } })._handle.fd

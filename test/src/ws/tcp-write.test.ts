@@ -1,6 +1,7 @@
 import { once } from 'node:events'
-import { createServer, Socket, type AddressInfo } from 'node:net'
-import t, { type Test } from 'tap'
+import type { Socket } from 'node:net'
+import t from 'tap'
+import { tcpPair } from '../../support/tcp.js'
 import { wsPair } from '../../support/ws.js'
 import { textFrame } from '../../../src/channels/wire.js'
 import { loadNativeSender, type NativeSender } from '../../../src/ws/native-send.js'
@@ -10,19 +11,6 @@ const loaded = loadNativeSender()
 /** writeToEach's two ways: the native sender (built at install: test/src/ws/native-send.test.ts fails without it) and Node alone. */
 const senders: Array<[string, NativeSender | undefined]> = [['through Node', undefined]]
 if (typeof loaded === 'object') senders.unshift([`native (${loaded.mode})`, loaded])
-
-/** A connected pair of TCP sockets on loopback: the server's end and the client's. */
-async function tcpPair (t: Test): Promise<{ server: Socket, client: Socket }> {
-  const listener = createServer()
-  listener.listen(0, '127.0.0.1')
-  await once(listener, 'listening')
-  const accepted = once(listener, 'connection')
-  const client = new Socket()
-  client.connect((listener.address() as AddressInfo).port, '127.0.0.1')
-  const [server] = await accepted as [Socket]
-  t.teardown(() => { client.destroy(); server.destroy(); listener.close() })
-  return { server, client }
-}
 
 /** Resolves with everything `socket` receives once it has `bytes` of it. */
 function receive (socket: Socket, bytes: number): Promise<Buffer> {
