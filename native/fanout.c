@@ -3,8 +3,9 @@
 // blocking and puts each socket's outcome in results: the bytes the kernel took (possibly fewer
 // than asked), or -errno (-EAGAIN: none). With io_uring, a batch of up to 256 sends is one system
 // call (IORING_OP_SEND, MSG_DONTWAIT); without it (an old kernel, a seccomp filter, the sysctl
-// kernel.io_uring_disabled), one send(2) each. `mode` says which. Every send has completed, one way
-// or the other, when `send` returns: the caller may write again at once, and bytes keep their order.
+// kernel.io_uring_disabled) or with `oneByOne`, one send(2) each; `mode` says whether there is a
+// ring. Every send has completed, one way or the other, when `send` returns: the caller may write
+// again at once, and bytes keep their order.
 #define _GNU_SOURCE
 #include <node_api.h>
 #include <linux/io_uring.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +139,10 @@ static napi_value throw_type (napi_env env, const char *message) {
   return NULL;
 }
 
-/** send(fds: Int32Array, count: number, data: Buffer, results: Int32Array): void */
+/** send(fds: Int32Array, count: number, data: Buffer, results: Int32Array, oneByOne?: boolean): void */
 static napi_value Send (napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value args[4];
+  size_t argc = 5;
+  napi_value args[5];
   struct ring *ring;
   if (napi_get_cb_info(env, info, &argc, args, NULL, (void **)&ring) != napi_ok || argc < 4) return throw_type(env, "send(fds, count, data, results)");
   napi_typedarray_type fd_type, result_type;
@@ -153,9 +155,11 @@ static napi_value Send (napi_env env, napi_callback_info info) {
   if (napi_get_buffer_info(env, args[2], &data, &len) != napi_ok) return throw_type(env, "data must be a Buffer");
   if (napi_get_typedarray_info(env, args[3], &result_type, &result_length, &results, &backing, &offset) != napi_ok || result_type != napi_int32_array) return throw_type(env, "results must be an Int32Array");
   if (count > fd_length || count > result_length || len > INT32_MAX) return throw_type(env, "count exceeds fds or results, or data is too large");
+  bool one_by_one = false;
+  if (argc >= 5 && napi_get_value_bool(env, args[4], &one_by_one) != napi_ok) return throw_type(env, "oneByOne must be a boolean");
   for (uint32_t base = 0; base < count; base += ENTRIES) {
     uint32_t n = count - base < ENTRIES ? count - base : ENTRIES;
-    if (ring->fd >= 0) send_ring(ring, (int32_t *)fds + base, n, data, len, (int32_t *)results + base);
+    if (ring->fd >= 0 && !one_by_one) send_ring(ring, (int32_t *)fds + base, n, data, len, (int32_t *)results + base);
     else send_each((int32_t *)fds + base, n, data, len, (int32_t *)results + base);
   }
   return NULL;

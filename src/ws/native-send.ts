@@ -8,8 +8,11 @@ import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export interface NativeSender {
-  /** Writes `data` to fds[0..count); results[i] gets the bytes the kernel took, or -errno. Never blocks. */
-  send (fds: Int32Array, count: number, data: Buffer, results: Int32Array): void
+  /**
+   * Writes `data` to fds[0..count); results[i] gets the bytes the kernel took, or -errno. Never blocks.
+   * `oneByOne` makes one send(2) per socket even where there is a ring (what a kernel without io_uring gets).
+   */
+  send (fds: Int32Array, count: number, data: Buffer, results: Int32Array, oneByOne?: boolean): void
   /** `io_uring` (a batch of sends is one system call) or `send` (one send(2) per socket). */
   readonly mode: 'io_uring' | 'send'
   /** Why there is no ring (-errno), or 0. */
