@@ -5,7 +5,7 @@ import fp from 'fastify-plugin'
 import type { WebSocket } from 'ws'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { Hub, type HubStats } from '../src/channels/hub.js'
-import { sendFrames, sendFramesToEach, sendText } from '../src/channels/wire.js'
+import { sendFramesToEach, sendText } from '../src/channels/wire.js'
 import { loadNativeSender } from '../src/ws/native-send.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 import { isChannelName, MAX_CHANNEL_LENGTH, messageFrame } from '../src/channels/names.js'
@@ -61,8 +61,7 @@ export default fp(async (fastify) => {
   const hub = new Hub({
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-    write: (socket, wire, payloads) => sendFrames(socket as WebSocket, wire, payloads),
-    writeMany: (sockets, count, wire, payloads) => sendFramesToEach(sockets as readonly WebSocket[], count, wire, payloads, sender),
+    write: (sockets, count, wire, payloads) => sendFramesToEach(sockets as readonly WebSocket[], count, wire, payloads, sender),
     unsent: (socket) => unsentBytes(socket as WebSocket),
     onInterest (channel, on) {
       const pending = bus.interest(channel, on) as unknown

@@ -1,7 +1,7 @@
 // This instance's subscriptions: channel → sockets and socket → channels. A delivery is framed once
 // per publish; deliveries made in the same tick are flushed together, so each subscriber gets one
-// write per channel per tick, and a large fan-out is written in slices, from the turn after the one
-// that published, so the event loop keeps turning. A subscriber with too much unsent data is closed
+// write per channel per tick, and a large fan-out is written in slices of batches (one writer call
+// each), from the turn after the one that published, so the event loop keeps turning. A subscriber with too much unsent data is closed
 // as a slow consumer instead. Each channel keeps its subscribers in a SlotList, and each socket keeps
 // its own channels with its slot in each, so nothing long-lived names a socket after it has left.
 import { performance } from 'node:perf_hooks'
@@ -22,17 +22,18 @@ export interface Subscriber {
 /** A subscriber as the hub marks it: its channels, each with its slot in that channel's list. */
 type Marked = Subscriber & Record<symbol, Map<string, number> | undefined>
 
-/** Writes `wire` (one or more complete frames) to the socket; `payloads` are the same frames unframed. */
-export type FrameWriter = (socket: Subscriber, wire: Buffer, payloads: readonly Buffer[]) => void
-/** As FrameWriter, for each of `sockets[0..count)` (each socket at most once). */
-export type BatchFrameWriter = (sockets: readonly Subscriber[], count: number, wire: Buffer, payloads: readonly Buffer[]) => void
+/**
+ * Writes `wire` (one or more complete frames) to each of `sockets[0..count)`, each socket at most
+ * once; `payloads` are the same frames unframed.
+ */
+export type FrameWriter = (sockets: readonly Subscriber[], count: number, wire: Buffer, payloads: readonly Buffer[]) => void
 
 export interface HubOptions extends SliceOptions {
   maxSubscriptions: number
   maxBufferedBytes: number
   write: FrameWriter
-  /** When set, a fan-out hands its subscribers to this in batches of up to BATCH_SIZE instead of one by one to `write`. */
-  writeMany?: BatchFrameWriter
+  /** Subscribers per `write` call (default BATCH_SIZE): a slice checks its time between batches. */
+  batchSize?: number
   /** Bytes the socket has not yet handed to the kernel (default: its `bufferedAmount`). */
   unsent?: (socket: Subscriber) => number
   /** Called when this instance's first subscriber of a channel arrives (true) or its last leaves (false). */
@@ -54,7 +55,7 @@ export interface HubStats {
 export const SLOW_CONSUMER = 'slow consumer'
 
 const { OPEN } = WebSocket
-/** Subscribers per `writeMany` call: a slice checks its time between batches, so this bounds its overrun. */
+/** Subscribers per `write` call: a slice checks its time between batches, so this bounds its overrun. */
 export const BATCH_SIZE = 128
 
 interface Batch { payloads: Buffer[], frames: Buffer[] }
@@ -69,7 +70,8 @@ export class Hub {
   readonly #slice: number
   readonly #sliceMs: number
   readonly #unsent: (socket: Subscriber) => number
-  /** The subscribers of the batch being written (`writeMany`), emptied after each. */
+  readonly #batchSize: number
+  /** The subscribers of the batch being written, emptied after each. */
   readonly #batch: Subscriber[] = []
   #pending = new Map<string, Batch>()
   #jobs: Job[] = []
@@ -84,6 +86,7 @@ export class Hub {
     this.#opts = opts
     this.#slice = opts.sliceSize ?? DEFAULT_SLICE
     this.#sliceMs = opts.sliceMs ?? DEFAULT_SLICE_MS
+    this.#batchSize = opts.batchSize ?? BATCH_SIZE
     this.#unsent = opts.unsent ?? ((socket) => socket.bufferedAmount)
     const hub = this
     // One listener for every subscriber: ws calls it with the socket as `this`.
@@ -202,8 +205,7 @@ export class Hub {
       const end = Math.min(job.targets.length, job.next + budget)
       let i = job.next
       while (i < end && !overTime) {
-        if (this.#opts.writeMany) i = this.#writeBatch(job, i, Math.min(end, i + BATCH_SIZE))
-        else this.#write(job.targets[i++]!, job)
+        i = this.#writeBatch(job, i, Math.min(end, i + this.#batchSize))
         overTime = performance.now() >= deadline
       }
       budget -= i - job.next
@@ -224,13 +226,7 @@ export class Hub {
     this.#pending = new Map()
   }
 
-  #write (socket: Subscriber, job: Job): void {
-    if (!this.#writable(socket)) return
-    this.#opts.write(socket, job.wire, job.payloads)
-    this.#delivered += job.payloads.length
-  }
-
-  /** Writes the job to its targets `from` to `to` in one `writeMany`; returns `to`. */
+  /** Writes the job to its targets `from` to `to` in one `write`; returns `to`. */
   #writeBatch (job: Job, from: number, to: number): number {
     const batch = this.#batch
     for (let i = from; i < to; i++) {
@@ -238,7 +234,7 @@ export class Hub {
       if (this.#writable(socket)) batch.push(socket)
     }
     if (batch.length > 0) {
-      this.#opts.writeMany!(batch, batch.length, job.wire, job.payloads)
+      this.#opts.write(batch, batch.length, job.wire, job.payloads)
       this.#delivered += batch.length * job.payloads.length
       batch.length = 0
     }

@@ -21,21 +21,15 @@ export function textFrame (payload: Buffer): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }
 
-/**
- * Writes already-framed bytes (`wire`, the frames of `payloads`) to a `ws` socket, bypassing its
- * per-send framing, while ws's sender is idle (permessage-deflate is off, so it always is);
- * otherwise each payload goes through ws's `send`, which keeps ws's ordering.
- */
-export function sendFrames (socket: WebSocket, wire: Buffer, payloads: readonly Buffer[]): void {
-  const tcp = directTcp(socket)
-  if (tcp) writeToTcp(tcp, wire)
-  else sendEach(socket, payloads)
-}
-
 /** The TCP sockets of one `sendFramesToEach` call; emptied after it. */
 const direct: Socket[] = []
 
-/** `sendFrames` for each of `sockets[0..count)`, the direct writes made together (`writeToEach`). */
+/**
+ * Writes already-framed bytes (`wire`, the frames of `payloads`) to each of `sockets[0..count)`,
+ * bypassing ws's per-send framing: together (`writeToEach`) to those whose ws sender is idle
+ * (permessage-deflate is off, so it always is), through ws's `send` of each payload to the others,
+ * which keeps ws's ordering.
+ */
 export function sendFramesToEach (sockets: readonly WebSocket[], count: number, wire: Buffer, payloads: readonly Buffer[], sender?: NativeSender): void {
   for (let i = 0; i < count; i++) {
     const socket = sockets[i]!

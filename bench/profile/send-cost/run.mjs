@@ -8,11 +8,11 @@
 // Each round runs K fan-outs per way, in turn, 60 ms apart; prints the server's CPU per delivery
 // (user + system, from process.cpuUsage) and raw ws's ÷ each way's, medians over ROUNDS.
 // After `npm run build`, under `ulimit -n 20000`: `taskset -c 0 node bench/profile/send-cost/run.mjs 5000 20`.
-import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
+import { LOAD_CPU, spawnNode } from '../../lib/proc.mjs'
+import { median } from '../../lib/stats.mjs'
 import { sendFramesToEach, textFrame } from '../../../dist/src/channels/wire.js'
 import { loadNativeSender } from '../../../dist/src/ws/native-send.js'
 
@@ -27,9 +27,7 @@ const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDefla
 const sockets = []
 server.on('connection', (ws) => sockets.push(ws))
 await new Promise((resolve) => server.once('listening', resolve))
-const receiver = spawn(existsSync('/usr/bin/taskset') ? 'taskset' : process.execPath,
-  [...(existsSync('/usr/bin/taskset') ? ['-c', '1', process.execPath] : []), path.join(here, 'receiver.mjs'), String(server.address().port), String(N)],
-  { stdio: ['ignore', 'pipe', 'inherit'] })
+const receiver = spawnNode({ args: [path.join(here, 'receiver.mjs'), String(server.address().port), String(N)], cpu: LOAD_CPU })
 await new Promise((resolve, reject) => {
   receiver.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve() })
   receiver.once('exit', (code) => reject(new Error(`receiver exited with ${code}`)))
@@ -59,7 +57,6 @@ for (let round = 0; round < ROUNDS; round++) {
 receiver.kill()
 server.close()
 
-const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const total = (r) => r.user + r.system
 const rows = Object.entries(perWay).map(([name, runs]) => ({
   way: name,
