@@ -61,7 +61,7 @@ export default fp(async (fastify) => {
   const hub = new Hub({
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,
-    write: (sockets, count, wire, payloads) => sendFramesToEach(sockets as readonly WebSocket[], count, wire, payloads, sender),
+    write: (sockets, count, wire, payloads) => sendFramesToEach(sockets as ReadonlyArray<WebSocket | undefined>, count, wire, payloads, sender),
     unsent: (socket) => unsentBytes(socket as WebSocket),
     onInterest (channel, on) {
       const pending = bus.interest(channel, on) as unknown

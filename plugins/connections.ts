@@ -103,9 +103,15 @@ export default fp(async (fastify) => {
   })
 
   // Connections carry their credential's expiry; an expired one closes with 3000 (a refresh extends it).
+  // Four times a second over every connection: walked in place, since a copy of the list each time
+  // was 120 KB of garbage per sweep at 15,000 sockets.
+  let now = 0
+  const expire = (c: Connection): void => {
+    if (c.expiresAt !== null && c.expiresAt <= now) c.socket.close(CloseCode.Unauthorized, 'token expired')
+  }
   const sweep = setInterval(() => {
-    const now = Date.now()
-    for (const c of all) if (c.expiresAt !== null && c.expiresAt <= now) c.socket.close(CloseCode.Unauthorized, 'token expired')
+    now = Date.now()
+    all.each(expire)
   }, 250)
   fastify.addHook('onClose', async () => { clearInterval(sweep) })
 }, { name: 'connections', fastify: '5.x', dependencies: ['bus'] })

@@ -21,8 +21,8 @@ export function textFrame (payload: Buffer): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts)
 }
 
-/** The TCP sockets of one `sendFramesToEach` call; emptied after it. */
-const direct: Socket[] = []
+/** The TCP sockets of one `sendFramesToEach` call, filled by index and cleared after it. */
+const direct: Array<Socket | undefined> = []
 
 /**
  * Writes already-framed bytes (`wire`, the frames of `payloads`) to each of `sockets[0..count)`,
@@ -30,15 +30,16 @@ const direct: Socket[] = []
  * (permessage-deflate is off, so it always is), through ws's `send` of each payload to the others,
  * which keeps ws's ordering.
  */
-export function sendFramesToEach (sockets: readonly WebSocket[], count: number, wire: Buffer, payloads: readonly Buffer[], sender?: NativeSender): void {
+export function sendFramesToEach (sockets: ReadonlyArray<WebSocket | undefined>, count: number, wire: Buffer, payloads: readonly Buffer[], sender?: NativeSender): void {
+  let n = 0
   for (let i = 0; i < count; i++) {
     const socket = sockets[i]!
     const tcp = directTcp(socket)
-    if (tcp) direct.push(tcp)
+    if (tcp) direct[n++] = tcp
     else sendEach(socket, payloads)
   }
-  writeToEach(direct, direct.length, wire, sender)
-  direct.length = 0
+  writeToEach(direct, n, wire, sender)
+  direct.fill(undefined, 0, n)
 }
 
 function sendEach (socket: WebSocket, payloads: readonly Buffer[]): void {

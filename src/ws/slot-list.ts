@@ -48,6 +48,25 @@ export class SlotList<T extends object> {
     return true
   }
 
+  /**
+   * Calls `visit` with each member, the last first, without copying the list. `visit` may remove the
+   * member it is given: the last member, already visited, takes its slot.
+   */
+  each (visit: (item: T) => void): void {
+    const items = this.#items
+    for (let i = items.length - 1; i >= 0; i--) {
+      // Should a visit remove other members too, the walk still ends without visiting a gap.
+      if (i < items.length) visit(items[i]!)
+    }
+  }
+
+  /** Writes the members into `into[0..size)`, without allocating once `into` is that large; returns `size`. */
+  copyInto (into: Array<T | undefined>): number {
+    const items = this.#items
+    for (let i = 0; i < items.length; i++) into[i] = items[i]
+    return items.length
+  }
+
   /** The members now, in an array of their own: safe to walk while members come and go. */
   snapshot (): T[] { return this.#items.slice() }
 

@@ -83,7 +83,7 @@ const batch: Array<Tracked | undefined> = []
  * what the kernel did not take then goes through `writeToTcp`, behind what it took, and a socket
  * whose send failed is destroyed, as Node does on a failed write.
  */
-export function writeToEach (sockets: readonly Socket[], count: number, data: Buffer, sender?: NativeSender): void {
+export function writeToEach (sockets: ReadonlyArray<Socket | undefined>, count: number, data: Buffer, sender?: NativeSender): void {
   if (sender === undefined) {
     for (let i = 0; i < count; i++) writeToTcp(sockets[i]!, data)
     return

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import t from 'tap'
 import { busy } from '../../support/busy.js'
+import { survivors } from '../../support/gc.js'
 import { BATCH_SIZE, Hub, SLOW_CONSUMER, type FrameWriter, type Subscriber } from '../../../src/channels/hub.js'
 import { CloseCode } from '../../../src/errors.js'
 
@@ -259,4 +260,21 @@ t.test('a fan-out hands its subscribers to the writer in batches, each socket on
   t.ok(reached.every((s) => s.writes.length === 1 && texts(s).join() === 'one,two'), 'each got one write holding both frames of the tick, in order')
   t.same(sockets[3]!.closedWith, [CloseCode.TryAgainLater, SLOW_CONSUMER], 'the slow consumer is closed with 1013 as before')
   t.equal(hub.stats().delivered, 2 * (sockets.length - 2), 'deliveries count each frame written')
+})
+
+t.test('once a fan-out is written, the hub keeps none of the sockets it wrote to alive', async (t) => {
+  const hub = new Hub({ maxSubscriptions: 2, maxBufferedBytes: 1000, write: each((socket, wire) => { (socket as FakeSocket).writes.push(wire) }) })
+  // Sockets are made, read and closed in plain functions: a variable of this async function would keep
+  // the last one alive while it waits.
+  const refs = Array.from({ length: BATCH_SIZE + 5 }, () => {
+    const s = new FakeSocket()
+    hub.subscribe(s, 'news')
+    return new WeakRef(s)
+  })
+  hub.deliver('news', 'one')
+  await hub.flushed()
+  t.ok(refs.every((r) => r.deref()?.writes.length === 1), 'every subscriber got the frame')
+  refs.forEach((r) => r.deref()!.emit('close'))
+  t.equal(hub.count('news'), 0, 'all of them left when they closed')
+  t.equal(await survivors(refs), 0, 'and none of them is kept alive by the fan-out that wrote to them')
 })

@@ -73,3 +73,32 @@ t.test('a list can keep its slots elsewhere, and tells them every move and every
   t.same(Object.getOwnPropertySymbols(c), [], 'nothing was written on the members themselves')
   t.ok(list.has(c) && list.has(b) && !list.has(a), 'membership follows the slots kept elsewhere')
 })
+
+t.test('each visits every member once, last first, without a copy, and a visit may remove its member', async (t) => {
+  const list = new SlotList<{ i: number }>()
+  const all = items(10)
+  for (const x of all) list.add(x)
+  const seen: number[] = []
+  list.each((x) => {
+    seen.push(x.i)
+    if (x.i % 2 === 0) list.delete(x)
+  })
+  t.same(seen, [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], 'each member once, from the last')
+  t.same(list.snapshot().map((x) => x.i).sort((a, b) => a - b), [1, 3, 5, 7, 9], 'the members visited and removed are gone, the rest stay')
+  const none: number[] = []
+  new SlotList<{ i: number }>().each((x) => none.push(x.i))
+  t.same(none, [], 'an empty list visits nothing')
+})
+
+t.test('copyInto writes the members into an array it is given and answers how many', async (t) => {
+  const list = new SlotList<{ i: number }>()
+  const all = items(5)
+  for (const x of all) list.add(x)
+  const into: Array<{ i: number } | undefined> = []
+  t.equal(list.copyInto(into), 5, 'the count is the size')
+  t.same(into, all, 'the members, in slot order')
+  list.delete(all[0]!)
+  list.delete(all[1]!)
+  t.equal(list.copyInto(into), 3, 'a second copy into the same array answers the new size')
+  t.same(into.slice(0, 3), list.snapshot(), 'and writes the members now at its start')
+})
