@@ -17,8 +17,11 @@ export interface SliceOptions {
   sliceMs?: number
 }
 
-/** Calls `each` on every item in order, a slice per turn; `stop()` ends the walk before its next item. */
-export function inSlices<T> (items: readonly T[], each: (item: T) => void, opts: SliceOptions = {}): { done: Promise<void>, stop: () => void } {
+/**
+ * Calls `each` on every item in order, a slice per turn, and `endTurn` at the end of each turn;
+ * `stop()` ends the walk before its next item.
+ */
+export function inSlices<T> (items: readonly T[], each: (item: T) => void, opts: SliceOptions = {}, endTurn?: () => void): { done: Promise<void>, stop: () => void } {
   const size = opts.sliceSize ?? DEFAULT_SLICE
   const ms = opts.sliceMs ?? DEFAULT_SLICE_MS
   let next = 0
@@ -34,6 +37,7 @@ export function inSlices<T> (items: readonly T[], each: (item: T) => void, opts:
       each(items[next++]!)
       if (performance.now() >= deadline) break
     }
+    endTurn?.()
     if (stopped || next >= items.length) finish()
     else {
       scheduledAt = performance.now()

@@ -31,19 +31,37 @@ const direct: Array<Socket | undefined> = []
  * which keeps ws's ordering.
  */
 export function sendFramesToEach (sockets: ReadonlyArray<WebSocket | undefined>, count: number, wire: Buffer, payloads: readonly Buffer[], sender?: NativeSender): void {
-  let n = 0
-  for (let i = 0; i < count; i++) {
-    const socket = sockets[i]!
-    const tcp = directTcp(socket)
-    if (tcp) direct[n++] = tcp
-    else sendEach(socket, payloads)
-  }
-  writeToEach(direct, n, wire, sender)
-  direct.fill(undefined, 0, n)
+  writeFramesToEach(sockets, count, wire, sender, sendEach, payloads)
 }
 
 function sendEach (socket: WebSocket, payloads: readonly Buffer[]): void {
   for (const payload of payloads) socket.send(payload, { binary: false })
+}
+
+/** An empty ping, as a server sends it (unmasked): what ws's `ping()` writes. */
+const PING_FRAME = Buffer.from([0x89, 0x00])
+
+/** `ping()` on each of the open `sockets[0..count)`, written as a broadcast's frames are. */
+export function pingEach (sockets: ReadonlyArray<WebSocket | undefined>, count: number, sender?: NativeSender): void {
+  writeFramesToEach(sockets, count, PING_FRAME, sender, ping, undefined)
+}
+
+function ping (socket: WebSocket): void { socket.ping() }
+
+/**
+ * `wire` in one `writeToEach` to the open sockets whose ws sender is idle; `otherwise(socket, arg)`
+ * (ws's own send or ping, which also knows what to do once a socket is closing) for the rest.
+ */
+function writeFramesToEach<A> (sockets: ReadonlyArray<WebSocket | undefined>, count: number, wire: Buffer, sender: NativeSender | undefined, otherwise: (socket: WebSocket, arg: A) => void, arg: A): void {
+  let n = 0
+  for (let i = 0; i < count; i++) {
+    const socket = sockets[i]!
+    const tcp = socket.readyState === WebSocket.OPEN ? directTcp(socket) : undefined
+    if (tcp) direct[n++] = tcp
+    else otherwise(socket, arg)
+  }
+  writeToEach(direct, n, wire, sender)
+  direct.fill(undefined, 0, n)
 }
 
 /**

@@ -48,3 +48,15 @@ t.test('stop ends the walk before its next item; the empty list is done at once'
   t.same(seen, [1, 2], 'nothing after the item that stopped it')
   await t.resolves(inSlices([], () => t.fail('no item to visit')).done, 'an empty list is walked at once')
 })
+
+t.test('endTurn runs once at the end of every turn, the last one and a stopped one included', async (t) => {
+  const ends: number[] = []
+  let seen = 0
+  await inSlices([...Array(7).keys()], () => { seen++ }, { sliceSize: 3, sliceMs: 60_000 }, () => ends.push(seen)).done
+  t.same(ends, [3, 6, 7], 'after each slice of three, and after the last item')
+  const stopped: number[] = []
+  let count = 0
+  const walk = inSlices([...Array(10).keys()], () => { if (++count === 2) walk.stop() }, { sliceSize: 5, sliceMs: 60_000 }, () => stopped.push(count))
+  await walk.done
+  t.same(stopped, [2], 'a walk stopped mid-turn still ends that turn')
+})
