@@ -1,10 +1,13 @@
-// What one fan-out costs the server per subscriber, three ways, over the same N WebSocket connections
+// What one fan-out costs the server per subscriber, five ways, over the same N WebSocket connections
 // (a `ws` server in this process; the clients in receiver.mjs, on CPU 1 when taskset exists):
 //   ws      raw ws's own send loop: `socket.send(json)` for each subscriber (framed every time)
 //   node    wsgate's write through Node: framed once, then the direct write for each (`sendFramesToEach`
 //           without the native sender: src/channels/wire.ts, src/ws/tcp-write.ts)
 //   native  wsgate's default: the same with the native sender (native/fanout.c: io_uring batches
 //           where the kernel allows, else one send(2) each, and no JavaScript per socket)
+//   ws-ping     the heartbeat's ping as raw ws makes it: `socket.ping()` for each
+//   native-ping wsgate's heartbeat: the same empty ping through the native sender (`pingEach`)
+// WAYS=ws,native runs only those. Each ratio is against ws (a ping's against ws-ping), when it ran.
 // Each round runs K fan-outs per way, in turn, 60 ms apart; prints the server's CPU per delivery
 // (user + system, from process.cpuUsage) and raw ws's ÷ each way's, medians over ROUNDS.
 // After `npm run build`, under `ulimit -n 20000`: `taskset -c 0 node bench/profile/send-cost/run.mjs 5000 20`.
@@ -13,7 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
 import { LOAD_CPU, spawnNode } from '../../lib/proc.mjs'
 import { median } from '../../lib/stats.mjs'
-import { sendFramesToEach, textFrame } from '../../../dist/src/channels/wire.js'
+import { pingEach, sendFramesToEach, textFrame } from '../../../dist/src/channels/wire.js'
 import { loadNativeSender } from '../../../dist/src/ws/native-send.js'
 
 const N = Number(process.argv[2] ?? 5000)
@@ -38,8 +41,12 @@ const payload = Buffer.from(json)
 const ways = {
   ws: () => { for (const ws of sockets) ws.send(json) },
   node: () => sendFramesToEach(sockets, N, textFrame(payload), [payload]),
-  native: () => sendFramesToEach(sockets, N, textFrame(payload), [payload], native)
+  native: () => sendFramesToEach(sockets, N, textFrame(payload), [payload], native),
+  'ws-ping': () => { for (const ws of sockets) ws.ping() },
+  'native-ping': () => pingEach(sockets, N, native)
 }
+const only = process.env.WAYS?.split(',')
+for (const way of Object.keys(ways)) if (only && !only.includes(way)) delete ways[way]
 const wire = textFrame(payload).length
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 const perWay = Object.fromEntries(Object.keys(ways).map((w) => [w, []]))
@@ -58,12 +65,13 @@ receiver.kill()
 server.close()
 
 const total = (r) => r.user + r.system
+const ratio = (base, runs) => base ? Number(median(runs.map((r, i) => total(base[i]) / total(r))).toFixed(2)) : null
 const rows = Object.entries(perWay).map(([name, runs]) => ({
   way: name,
   userUs: Number(median(runs.map((r) => r.user)).toFixed(2)),
   systemUs: Number(median(runs.map((r) => r.system)).toFixed(2)),
   totalUs: Number(median(runs.map(total)).toFixed(2)),
-  // raw ws's CPU ÷ this way's, round by round, then the median
-  wsOverThis: Number(median(runs.map((r, i) => total(perWay.ws[i]) / total(r))).toFixed(2))
+  // raw ws's CPU ÷ this way's (for a ping, raw ws's ping), round by round, then the median
+  wsOverThis: ratio(name.endsWith('-ping') ? perWay['ws-ping'] : perWay.ws, runs)
 }))
 console.log(JSON.stringify({ N, K, ROUNDS, frameBytes: wire, nativeMode: native.mode, rows }))
