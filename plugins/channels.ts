@@ -6,7 +6,7 @@ import type { WebSocket } from 'ws'
 import type { RequestUser } from '../src/auth/request-user.js'
 import { Hub, type HubStats } from '../src/channels/hub.js'
 import { sendFramesToEach, sendText } from '../src/channels/wire.js'
-import { loadNativeSender } from '../src/ws/native-send.js'
+import { configuredSender } from '../src/ws/native-send.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 import { isChannelName, MAX_CHANNEL_LENGTH, messageFrame } from '../src/channels/names.js'
 import { defaultPolicy, type ChannelCheck, type RuleOptions } from '../src/channels/policy.js'
@@ -54,10 +54,9 @@ export default fp(async (fastify) => {
   // A shared bus may take a moment to route a channel here; `subscribed` waits for it, so a
   // publish made on any instance after the client saw `subscribed` reaches it.
   const routing = new Map<string, Promise<void>>()
-  const native = config.NATIVE_FANOUT ? loadNativeSender() : 'turned off (NATIVE_FANOUT=false)'
-  const sender = typeof native === 'string' ? undefined : native
-  if (sender) fastify.log.debug({ mode: sender.mode }, 'broadcasts are written by the native sender')
-  else fastify.log.info(`broadcasts are written through Node: the native sender is ${native}`)
+  const { sender, why } = configuredSender(config.NATIVE_FANOUT)
+  if (sender) fastify.log.debug({ mode: sender.mode }, 'broadcasts and heartbeat pings are written by the native sender')
+  else fastify.log.info(`broadcasts and heartbeat pings are written through Node: the native sender is ${why}`)
   const hub = new Hub({
     maxSubscriptions: config.MAX_SUBSCRIPTIONS,
     maxBufferedBytes: config.MAX_BUFFERED_BYTES,

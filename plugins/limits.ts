@@ -9,7 +9,7 @@ import { BATCH_SIZE, SLOW_CONSUMER } from '../src/channels/hub.js'
 import { pingEach, sendText } from '../src/channels/wire.js'
 import { CloseCode, CloseReason } from '../src/errors.js'
 import { inSlices } from '../src/slices.js'
-import { loadNativeSender } from '../src/ws/native-send.js'
+import { configuredSender } from '../src/ws/native-send.js'
 import { unsentBytes } from '../src/ws/tcp-write.js'
 
 export const RATE_EXCEEDED = 'message rate exceeded'
@@ -152,8 +152,7 @@ export default fp(async (fastify) => {
 
   // A beat's pings are the same two bytes for every socket: they go out in batches, as a broadcast's
   // frames do (through the native sender where there is one), at the latest at the end of each turn.
-  const native = config.NATIVE_FANOUT ? loadNativeSender() : undefined
-  const sender = typeof native === 'object' ? native : undefined
+  const { sender } = configuredSender(config.NATIVE_FANOUT)
   const pings: Array<WebSocket | undefined> = []
   let queued = 0
   const flushPings = () => {

@@ -23,6 +23,12 @@ export interface NativeSender {
 const projectOrDist = dirname(dirname(dirname(fileURLToPath(import.meta.url))))
 export const ADDON_PATH = join(basename(projectOrDist) === 'dist' ? projectOrDist : join(projectOrDist, 'dist'), 'native', 'fanout.node')
 
+/** The sender broadcasts and heartbeat pings use, given NATIVE_FANOUT: the sender, or why there is none. */
+export function configuredSender (enabled: boolean): { sender: NativeSender, why?: undefined } | { sender: undefined, why: string } {
+  const native = enabled ? loadNativeSender() : 'turned off (NATIVE_FANOUT=false)'
+  return typeof native === 'string' ? { sender: undefined, why: native } : { sender: native }
+}
+
 /** The sender, or why there is none. */
 export function loadNativeSender (): NativeSender | string {
   if (!existsSync(ADDON_PATH)) return `not built (${ADDON_PATH})`
