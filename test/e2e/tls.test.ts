@@ -80,6 +80,31 @@ t.test('with TLS_CERT and TLS_KEY the gateway serves HTTPS and WSS, and cookies 
   t.not(plain, 200, 'plain HTTP is not served on the TLS port')
 })
 
+t.test('heartbeat pings go through TLS: a wss:// client answering them stays open and its stream stays intact', async (t) => {
+  const gw = await build(t, { TLS_CERT: certPath, TLS_KEY: keyPath, HEARTBEAT_INTERVAL: '0.1' })
+  const address = gw.app.server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  const minted = await https(`https://127.0.0.1:${port}/auth/token`, 'POST', {
+    authorization: 'Basic ' + Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64'),
+    'content-type': 'application/json'
+  }, '{}')
+  const { token } = JSON.parse(minted.body) as { token: string }
+  const out = await connect(`wss://127.0.0.1:${port}/ws`, { ca, headers: { authorization: `Bearer ${token}` } })
+  t.equal(out.kind, 'open', 'a wss:// connection opens')
+  if (out.kind !== 'open') return
+  // A ping written to the raw socket would reach the client as plaintext inside a TLS stream.
+  let pings = 0
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000)
+    out.ws.on('ping', () => { if (++pings === 4) { clearTimeout(timer); resolve() } })
+  })
+  t.ok(pings >= 4, `four pings arrived within 3 s of beats every 100 ms (${pings})`)
+  t.equal(out.ws.readyState, out.ws.OPEN, 'after them (answered by the client) it is still open')
+  out.ws.send(JSON.stringify({ type: 'subscribe', channel: 'beat' }))
+  t.same(await nextFrame(out.ws), { type: 'subscribed', channel: 'beat' }, 'and frames after the pings still arrive intact')
+  out.ws.close()
+})
+
 t.test('a TLS handshake that never starts is dropped after HEADERS_TIMEOUT', async (t) => {
   const gw = await build(t, { TLS_CERT: certPath, TLS_KEY: keyPath, HEADERS_TIMEOUT: '1' })
   const address = gw.app.server.address()
