@@ -45,7 +45,7 @@ export const directWrites = binding !== undefined
 export function writeToTcp (socket: Socket, data: Buffer): void {
   const tcp = socket as Tracked
   const handle = tcp._handle
-  if (binding === undefined || !handle || tcp.writableLength !== 0 || tcp.writableCorked !== 0 || tcp.writableEnded || tcp.destroyed) {
+  if (binding === undefined || !handle || !writableIdle(tcp)) {
     tcp.write(data)
     return
   }
@@ -123,8 +123,12 @@ export function writeToEach (sockets: ReadonlyArray<Socket | undefined>, count: 
 function directFd (tcp: Tracked): number {
   const fd = tcp._handle?.fd
   if (typeof fd !== 'number' || fd < 0 || tcp.encrypted === true) return -1
-  if (tcp.writableLength !== 0 || tcp.writableCorked !== 0 || tcp.writableEnded || tcp.destroyed || (tcp[kQueued] ?? 0) !== 0) return -1
-  return fd
+  return writableIdle(tcp) && (tcp[kQueued] ?? 0) === 0 ? fd : -1
+}
+
+/** Open, and nothing waits in the socket's Writable or its cork: a write below it keeps the order. */
+function writableIdle (tcp: Tracked): boolean {
+  return tcp.writableLength === 0 && tcp.writableCorked === 0 && !tcp.writableEnded && !tcp.destroyed
 }
 
 function afterQueuedWrite (this: WriteReq, status: number): void {
