@@ -48,6 +48,9 @@ interface SocketState { alive: boolean, slow: boolean, bucket: TokenBucket }
 /** Client frames that spend a token: data messages and control frames alike (a ping flood is a flood). */
 const COUNTED = new Set<string | symbol>(['message', 'ping', 'pong'])
 
+/** Sockets a heartbeat pings per event-loop turn: one batch of the sender. */
+export const PINGS_PER_TURN = BATCH_SIZE
+
 /** How a guarded socket's events are admitted and its listeners' failures handled: one object for every socket. */
 export interface EmitGuard {
   admit (socket: WebSocket, event: string | symbol): boolean
@@ -174,11 +177,13 @@ export default fp(async (fastify) => {
   }
 
   // One timer for every socket: a socket that has not answered the previous ping is gone. A ping is a
-  // write, so a beat over 19,000 sockets walks them in slices, as a broadcast does.
+  // write, so a beat over 19,000 sockets walks them in slices, as a broadcast does; and each ping
+  // brings a pong that the loop reads, all at once, in its next turn: a slice of one batch keeps
+  // those reads short.
   let walk: ReturnType<typeof inSlices> | undefined
   const heartbeat = setInterval(() => {
     if (walk) return
-    walk = inSlices(fastify.webSockets.snapshot(), beatOne, {}, flushPings)
+    walk = inSlices(fastify.webSockets.snapshot(), beatOne, { sliceSize: PINGS_PER_TURN }, flushPings)
     void walk.done.then(() => { walk = undefined })
   }, config.HEARTBEAT_INTERVAL * 1000).unref()
   fastify.addHook('onClose', async () => {

@@ -17,11 +17,11 @@ import { loadConfig } from '../../dist/src/config.js'
 import { serverOptions } from '../../dist/src/server-options.js'
 
 // PORT=… runs a second one beside it (ab.mjs); each keeps its own data directory. NATIVE_FANOUT=false
-// writes broadcasts through Node instead of the native sender.
+// writes broadcasts through Node instead of the native sender; HEARTBEAT_INTERVAL sets the beat (heartbeat.mjs).
 const port = Number(process.env.PORT ?? 8555)
 const dataDir = new URL(port === 8555 ? './data' : `./data-${port}`, import.meta.url).pathname
 rmSync(dataDir, { recursive: true, force: true })
-const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'adminpass1', TOKEN_TTL: '600', LOG_LEVEL: process.env.PROF_LOG_LEVEL ?? 'warn', MAX_CONNECTIONS_PER_USER: '1000000', MESSAGE_RATE: '1000000', NATIVE_FANOUT: process.env.NATIVE_FANOUT })
+const config = loadConfig({ DATA_DIR: dataDir, JWT_SECRET: 'x'.repeat(40), ADMIN_PASSWORD: 'adminpass1', TOKEN_TTL: '600', LOG_LEVEL: process.env.PROF_LOG_LEVEL ?? 'warn', MAX_CONNECTIONS_PER_USER: '1000000', MESSAGE_RATE: '1000000', NATIVE_FANOUT: process.env.NATIVE_FANOUT, HEARTBEAT_INTERVAL: process.env.HEARTBEAT_INTERVAL })
 const f = Fastify(serverOptions(config))
 await f.register(fp(app), { config })
 const session = new Session()

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
 import WebSocket from 'ws'
 import configPlugin from '../../plugins/config.js'
-import limits, { guardEmit, RATE_EXCEEDED, SLOW_CONSUMER, TokenBucket } from '../../plugins/limits.js'
+import limits, { guardEmit, PINGS_PER_TURN, RATE_EXCEEDED, SLOW_CONSUMER, TokenBucket } from '../../plugins/limits.js'
 import websocket from '../../plugins/websocket.js'
 import { loadConfig } from '../../src/config.js'
 import { CloseCode } from '../../src/errors.js'
@@ -143,6 +143,28 @@ t.test('heartbeat: a peer that answers pings stays connected', async (t) => {
   live.send('still here')
   t.equal((await once(live, 'message'))[0].toString(), 'still here', 'and still served')
   live.close()
+})
+
+t.test('heartbeat: a beat pings one batch per event-loop turn, so the pongs come back in small reads', async (t) => {
+  const { wsUrl } = await serve(t, { HEARTBEAT_INTERVAL: '0.2' }, echoRoute)
+  const n = 2 * PINGS_PER_TURN + 50
+  const clients = await Promise.all(Array.from({ length: n }, () => open(`${wsUrl}/echo`)))
+  t.teardown(() => { for (const c of clients) c.terminate() })
+  // The server and these clients share one event loop: the pings a turn writes are read in the next.
+  let turn = 0
+  let counting = true
+  const ticker = () => { turn++; if (counting) setImmediate(ticker) }
+  setImmediate(ticker)
+  const perTurn = new Map<number, number>()
+  await Promise.all(clients.map(async (c) => {
+    await once(c, 'ping')
+    perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1)
+  }))
+  counting = false
+  const most = Math.max(...perTurn.values())
+  t.ok(most <= PINGS_PER_TURN, `at most ${PINGS_PER_TURN} pings arrived in one turn (${most})`)
+  t.ok(perTurn.size >= Math.ceil(n / PINGS_PER_TURN), `the ${n} pings came over ${perTurn.size} turns`)
+  t.ok(clients.every((c) => c.readyState === WebSocket.OPEN), 'every answering client is still connected')
 })
 
 t.test('a slow consumer is closed once its send buffer passes the limit', async (t) => {
