@@ -370,12 +370,14 @@ const deliveries = () => ({ hist: new Hist(), received: 0, expected: 0, fanout: 
 /**
  * Delivers one tick's message or one burst on a side, inside a window of its loop probe, and adds
  * what came of it to `into`. @param {Side} side @param {Deliveries} into @param {number} count @param {string} what
- * @param {{pad: string, timeoutMs: number}} o
+ * @param {{pad: string, timeoutMs: number}} o @param {Side[]} others the round's other servers, stopped meanwhile
  */
-async function turn (side, into, count, what, o) {
-  await side.srv.loopBlock('start')
-  const d = await deliver(side.srv, side.workers, side.held, { count, intervalMs: 0, ...o })
-  const loop = await side.srv.loopBlock('read')
+async function turn (side, into, count, what, o, others) {
+  const { d, loop } = await alone(others, async () => {
+    await side.srv.loopBlock('start')
+    const d = await deliver(side.srv, side.workers, side.held, { count, intervalMs: 0, ...o })
+    return { d, loop: await side.srv.loopBlock('read') }
+  })
   into.hist.merge(d.hist)
   into.received += d.received
   into.expected += d.expected
@@ -385,6 +387,27 @@ async function turn (side, into, count, what, o) {
   if (d.serverCpu !== null) into.serverCpu.push(d.serverCpu)
   into.loadCpu.push(d.loadCpu)
   if (d.received < d.expected) into.notes.push(`${what}: ${d.expected - d.received} of ${d.expected} deliveries missing${lossCauses(d)}`)
+}
+
+/**
+ * Runs `fn` with the other servers' processes stopped (SIGSTOP, then SIGCONT), so that the server
+ * whose turn it is has the server core to itself: a server that waits for its turn still runs its
+ * timers, and Socket.IO's pings every 25 s or wsgate's heartbeat over 15,000 sockets would take the
+ * core from another server's fan-out and show as its loop stopping. The kernel still takes and
+ * acknowledges what arrives for a stopped process. @template T @param {Side[]} others
+ * @param {() => Promise<T>} fn @returns {Promise<T>}
+ */
+async function alone (others, fn) {
+  /** @type {number[]} */
+  const stopped = []
+  try {
+    for (const o of others) {
+      try { process.kill(o.srv.pid, 'SIGSTOP'); stopped.push(o.srv.pid) } catch {}
+    }
+    return await fn()
+  } finally {
+    for (const pid of stopped) { try { process.kill(pid, 'SIGCONT') } catch {} }
+  }
 }
 
 /** @param {Deliveries} d @param {number} subs @param {number|null} rate */
@@ -453,14 +476,14 @@ export async function broadcasts (servers, cfg, subs) {
         const side = live[(i + k) % live.length]
         await sleep(Math.max(SETTLE_MS, side.lastTick + cfg.tickMs - now()))
         side.lastTick = now()
-        await turn(side, side.ticks, 1, `tick ${i + 1}`, o)
+        await turn(side, side.ticks, 1, `tick ${i + 1}`, o, live.filter((x) => x !== side))
       }
     }
     for (let b = 0; b < cfg.bursts; b++) {
       for (let k = 0; k < live.length; k++) {
         const side = live[(b + k) % live.length]
         await sleep(2 * SETTLE_MS)
-        await turn(side, side.bursts, cfg.burstSize, `burst ${b + 1}`, o)
+        await turn(side, side.bursts, cfg.burstSize, `burst ${b + 1}`, o, live.filter((x) => x !== side))
       }
     }
     for (const side of live) {
