@@ -150,11 +150,10 @@ export default fp(async (fastify) => {
     }
     state.alive = false
     pings[queued++] = socket
-    if (queued === BATCH_SIZE) flushPings()
   }
 
-  // A beat's pings are the same two bytes for every socket: they go out in batches, as a broadcast's
-  // frames do (through the native sender where there is one), at the latest at the end of each turn.
+  // A beat's pings are the same two bytes for every socket: a turn's (at most PINGS_PER_TURN) go out
+  // together at its end, as a broadcast's batch of frames does (through the native sender where there is one).
   const { sender } = configuredSender(config.NATIVE_FANOUT)
   const pings: Array<WebSocket | undefined> = []
   let queued = 0
